@@ -1,0 +1,5 @@
+"""``python -m exo_benchtui``."""
+
+from exo_benchtui.cli import main
+
+raise SystemExit(main())

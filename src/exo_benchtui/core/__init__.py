@@ -1,0 +1,1 @@
+"""The headless core: parsing, metrics, the store, sync. Never imports Textual."""
