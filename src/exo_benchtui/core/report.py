@@ -1,0 +1,248 @@
+"""The headless summary: every run and series of a store as JSON, Markdown or
+a Rich table.
+
+The JSON is for scripts and its keys are a contract (see the README): ``runs``
+oldest first, ``series``, ``problems``, and ``sync`` when a sync report is
+given. Values a document did not give are ``null``; NaN and Infinity never
+appear. The Markdown and the table are for people and show every string from
+the data through :func:`~exo_benchtui.core.text.printable`, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from exo_benchtui.core.metrics import format_number
+from exo_benchtui.core.model import Run, StageFigures
+from exo_benchtui.core.store import ResultStore
+from exo_benchtui.core.text import printable
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+def _stage_data(stage: StageFigures) -> dict[str, Any]:
+    return {
+        "name": stage.name,
+        "series": stage.series.id,
+        "success_rate_pct": _finite(stage.success_rate_pct),
+        "avg_response_ms": _finite(stage.avg_response_ms),
+        "throughput_tps": _finite(stage.throughput_tps),
+        "ttft_ms": _finite(stage.ttft_ms),
+        "ttft_std_ms": _finite(stage.ttft_std_ms),
+        "decode_tps": _finite(stage.decode_tps),
+        "ms_per_token": _finite(stage.ms_per_token),
+        "ms_per_token_std": _finite(stage.ms_per_token_std),
+        "successful": stage.successful,
+        "failed": stage.failed,
+        "failure_reasons": dict(stage.failure_reasons),
+    }
+
+
+def _run_data(run: Run) -> dict[str, Any]:
+    return {
+        "key": run.key,
+        "completed_at": run.completed_at.astimezone(UTC).isoformat(),
+        "git_commit": run.git_commit,
+        "strategy": run.strategy,
+        "models": list(run.models),
+        "stages": [_stage_data(stage) for stage in run.stages],
+    }
+
+
+def _count(value: Any) -> int:
+    """SyncReport counts may be numbers or collections of keys."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return len(value)
+    except TypeError:
+        return 0
+
+
+def _sync_data(sync: Any) -> dict[str, Any]:
+    problems = getattr(sync, "problems", None) or {}
+    listed = sum(
+        _count(getattr(sync, name, 0)) for name in ("added", "updated", "unchanged")
+    )
+    duration_s = getattr(sync, "duration_s", None)
+    return {
+        "list_requests": getattr(sync, "list_requests", None),
+        "get_requests": getattr(sync, "get_requests", None),
+        "objects": listed,
+        "bytes": getattr(sync, "bytes_read", None),
+        "duration_s": _finite(duration_s) if duration_s is not None else None,
+        "problems": [
+            {"key": key, "message": message}
+            for key, message in sorted(dict(problems).items())
+        ],
+    }
+
+
+def summary_data(store: ResultStore, sync: Any = None) -> dict[str, Any]:
+    """The summary as plain data, ready for ``json.dumps``.
+
+    ``{"runs": [...], "series": [...], "problems": [...]}`` with the keys of
+    the README, runs oldest first, series by label; ``"sync"`` is added when
+    ``sync`` (a :class:`~exo_benchtui.core.sync.SyncReport`) is given, with
+    request counts, objects listed, bytes read, duration in seconds and the
+    documents that could not be fetched.
+    """
+    data: dict[str, Any] = {
+        "runs": [_run_data(run) for run in store.runs()],
+        "series": [
+            {"id": series.id, "label": series.label, "runs": series.runs}
+            for series in sorted(store.series(), key=lambda s: (s.label, s.id))
+        ],
+        "problems": [
+            {"key": problem.key, "message": f"{problem.path}: {problem.message}"}
+            for problem in store.problems()
+        ],
+    }
+    if sync is not None:
+        data["sync"] = _sync_data(sync)
+    return data
+
+
+def _without_non_finite(value: Any) -> Any:
+    """NaN and Infinity are not JSON; scripts would choke on them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _without_non_finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_non_finite(item) for item in value]
+    return value
+
+
+def render_json(store: ResultStore, sync: Any = None) -> str:
+    """:func:`summary_data` as indented JSON (ASCII, so any terminal shows it)."""
+    data = _without_non_finite(summary_data(store, sync))
+    return json.dumps(data, indent=2, ensure_ascii=True, allow_nan=False)
+
+
+# -- for people ----------------------------------------------------------
+
+_COLUMNS = (
+    "Completed (UTC)",
+    "Commit",
+    "Series",
+    "Success",
+    "Response",
+    "Throughput",
+    "TTFT",
+    "Decode",
+    "Per token",
+    "OK/failed",
+)
+
+
+def _figure(value: float | None, unit: str, spread: float | None = None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    text = format_number(value)
+    if spread is not None and math.isfinite(spread):
+        text += f" ± {format_number(spread)}"
+    return f"{text} {unit}"
+
+
+def _counts(stage: StageFigures) -> str:
+    ok = "?" if stage.successful is None else str(stage.successful)
+    failed = "?" if stage.failed is None else str(stage.failed)
+    return f"{ok}/{failed}"
+
+
+def _rows(store: ResultStore) -> list[tuple[str, ...]]:
+    """One row of display text per run-stage, newest first; data made safe."""
+    labels = {series.id: series.label for series in store.series()}
+    rows = []
+    for run in reversed(store.runs()):
+        when = run.completed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        commit = printable(run.short_commit, one_line=True) or "-"
+        for stage in run.stages:
+            rows.append(
+                (
+                    when,
+                    commit,
+                    printable(labels.get(stage.series.id, stage.name), one_line=True),
+                    _figure(stage.success_rate_pct, "%"),
+                    _figure(stage.avg_response_ms, "ms"),
+                    _figure(stage.throughput_tps, "tok/s"),
+                    _figure(stage.ttft_ms, "ms", stage.ttft_std_ms),
+                    _figure(stage.decode_tps, "tok/s"),
+                    _figure(stage.ms_per_token, "ms", stage.ms_per_token_std),
+                    _counts(stage),
+                )
+            )
+    return rows
+
+
+def _problem_lines(store: ResultStore) -> list[str]:
+    return [
+        printable(f"{problem.key}: {problem.path}: {problem.message}", one_line=True)
+        for problem in store.problems()
+    ]
+
+
+# Characters that Markdown (or the HTML it may contain) would act on.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` as literal Markdown on one line: specials backslashed,
+    ``<``, ``>`` and ``&`` as HTML entities, control characters escaped."""
+    text = printable(text, one_line=True)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def render_markdown(store: ResultStore) -> str:
+    """A Markdown report for a pull request: one table row per run-stage
+    (newest first), then any problems as a list."""
+    runs = store.runs()
+    lines = [
+        "## EXO benchmark results",
+        "",
+        f"{len(runs)} runs, {len(store.series())} series.",
+        "",
+    ]
+    if runs:
+        lines.append("| " + " | ".join(_COLUMNS) + " |")
+        lines.append("|" + "|".join("---" for _ in _COLUMNS) + "|")
+        for row in _rows(store):
+            lines.append(
+                "| " + " | ".join(markdown_escape(cell) for cell in row) + " |"
+            )
+    problems = _problem_lines(store)
+    if problems:
+        lines += ["", f"### Problems ({len(problems)})", ""]
+        lines += [f"- {markdown_escape(line)}" for line in problems]
+    return "\n".join(lines) + "\n"
+
+
+def render_table(store: ResultStore) -> Table:
+    """A Rich table of every run-stage, newest first, for a terminal.
+
+    Every cell is a :class:`rich.text.Text`, so nothing from the data is read
+    as markup.
+    """
+    runs = store.runs()
+    table = Table(
+        title=Text(f"EXO benchmark results: {len(runs)} runs"),
+        caption=Text(f"{len(store.problems())} problems") if store.problems() else None,
+    )
+    for index, column in enumerate(_COLUMNS):
+        table.add_column(Text(column), justify="right" if index >= 3 else "left")
+    for row in _rows(store):
+        table.add_row(*(Text(cell) for cell in row))
+    return table
