@@ -1,0 +1,418 @@
+"""The Textual app and :func:`make_app`, the one factory for the CLI and tests.
+
+The app owns the sync loop (a thread worker every ``refresh_s``) and the
+state every screen watches: ``data_version`` (the store version on screen),
+``sync_status`` and ``current_view``. Failures become what the user sees in
+one place, :meth:`BenchApp.show_failure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from exo_benchtui.core.errors import BenchTuiError, FailureKind, SourceError
+from exo_benchtui.core.store import ResultStore
+from exo_benchtui.core.text import printable
+from exo_benchtui.core.views import (
+    DashboardView,
+    MetricSet,
+    SyncStatus,
+    build_view,
+    status_line,
+)
+from exo_benchtui.ui.console import (
+    CONSOLE_TCSS,
+    ConsoleLoading,
+    ConsoleProfile,
+    apply_console_profile,
+    detect_profile,
+)
+from exo_benchtui.ui.messages import (
+    DetailFailed,
+    DetailLoaded,
+    ResultsSynced,
+    SyncFailed,
+    SyncProgressed,
+)
+
+MIN_REFRESH_S = 5.0
+"""The shortest refresh interval; shorter would hammer the bucket."""
+
+_HERE = Path(__file__).parent
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BenchApp(App):
+    """The dashboard: a sync loop over a store, and screens that draw it."""
+
+    TITLE = "exo-bench-tui"
+
+    BINDINGS: ClassVar = [
+        Binding("q", "quit", "Quit"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("s", "pick_series", "Series"),
+        Binding("m", "switch_metrics", "Metrics"),
+        Binding("p", "problems", "Problems", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    data_version: reactive[int] = reactive(-1, init=False)
+    """The store version that the screens show."""
+    sync_status: reactive[SyncStatus] = reactive(SyncStatus, init=False)
+    """How fresh the data is, the last error, and the next sync."""
+    current_view: reactive[DashboardView | None] = reactive(None, init=False)
+    """What the main screen draws, rebuilt when the data or the selection moved."""
+    series_id: reactive[str | None] = reactive(None, init=False)
+    """The selected series, or None for all."""
+    metric_set: reactive[MetricSet] = reactive(MetricSet.LATENCY, init=False)
+    """Which figures the second and third panes plot."""
+
+    def __init__(
+        self,
+        settings: Any,
+        engine: Any,
+        store: ResultStore,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        console_profile: ConsoleProfile | None = None,
+        css_paths: list[Path] | None = None,
+    ) -> None:
+        super().__init__(css_path=css_paths or [_HERE / "app.tcss"])
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+        """Aware UTC now; injectable so tests are deterministic."""
+        self.console_profile = console_profile or detect_profile(ascii_flag=False)
+        """What the terminal can show (ASCII only, colours); see ui/console.py."""
+        self.refresh_s = max(MIN_REFRESH_S, float(settings.refresh_s))
+        self._sync_timer: Timer | None = None
+        self._shown_status: tuple | None = None
+        self.sync_status = SyncStatus(source=str(settings.source))
+
+    # -- start-up ----------------------------------------------------------
+
+    def get_loading_widget(self) -> Widget:
+        if self.console_profile.console_mode:
+            # The spinner's glyphs are not on the console and it redraws
+            # sixteen times a second, too often for a slow SSH link.
+            return ConsoleLoading()
+        return super().get_loading_widget()
+
+    def on_mount(self) -> None:
+        if getattr(self.settings, "kiosk", False):
+            from exo_benchtui.ui.screens.kiosk import KioskScreen
+
+            self.push_screen(KioskScreen())
+        else:
+            from exo_benchtui.ui.screens.main import MainScreen
+
+            self.push_screen(MainScreen())
+        self._rebuild_view()
+        # The countdown and "2 min ago" move with the clock, nothing else does.
+        self.set_interval(1.0, self._show_status)
+        self.start_sync()
+
+    # -- the sync loop -----------------------------------------------------
+
+    def start_sync(self) -> None:
+        """Start a sync now unless one is running."""
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+            self._sync_timer = None
+        if any(w.group == "sync" and w.is_running for w in self.workers):
+            return
+        self.sync_status = _replace(self.sync_status, syncing=True, next_sync_at=None)
+        self._sync_worker()
+
+    @work(thread=True, exclusive=True, name="sync", group="sync", exit_on_error=False)
+    def _sync_worker(self) -> None:
+        worker = get_current_worker()
+        try:
+            report = self.engine.sync(
+                progress=lambda done, total: self.post_message(
+                    SyncProgressed(done, total)
+                ),
+                cancelled=lambda: worker.is_cancelled,
+            )
+        except SourceError as error:
+            self.post_message(SyncFailed(error, self.clock()))
+            return
+        self.post_message(ResultsSynced(report))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "sync" and event.state == WorkerState.ERROR:
+            # A bug rather than a source failure: still say so and keep going.
+            error = SourceError(
+                "Sync failed unexpectedly",
+                printable(repr(worker.error), one_line=True),
+                hint=f"see the log file {self.settings.log_file}",
+                kind=FailureKind.TRANSIENT,
+            )
+            self.post_message(SyncFailed(error, self.clock()))
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        self.sync_status = _replace(
+            self.sync_status, progress=(message.done, message.total)
+        )
+
+    def on_results_synced(self, message: ResultsSynced) -> None:
+        report = message.report
+        if report.cancelled:
+            # Stopped early on request: nothing new is known about the source.
+            self.sync_status = _replace(self.sync_status, progress=None, syncing=False)
+            self._schedule_next()
+            return
+        last_success = report.last_success_at or report.finished_at or self.clock()
+        self.sync_status = _replace(
+            self.sync_status,
+            last_success_at=last_success,
+            stale_since=None,
+            last_error=None,
+            progress=None,
+            syncing=False,
+            listed=report.listed,
+        )
+        if self.store.version != self.data_version:
+            self._rebuild_view()
+        self._schedule_next()
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        previous = self.sync_status
+        stale_since = getattr(self.engine, "stale_since", None)
+        if stale_since is None:
+            stale_since = previous.stale_since or message.at
+        self.sync_status = _replace(
+            previous,
+            last_error=message.error,
+            stale_since=stale_since,
+            progress=None,
+            syncing=False,
+        )
+        self.show_failure(message.error, repeated=previous.last_error is not None)
+        if self.store.version != self.data_version:
+            self._rebuild_view()
+        self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        delay_s = self.refresh_s
+        next_delay = getattr(self.engine, "next_delay_s", None)
+        if callable(next_delay):
+            delay_s = max(MIN_REFRESH_S, float(next_delay(self.refresh_s)))
+        self.sync_status = _replace(
+            self.sync_status, next_sync_at=self.clock() + timedelta(seconds=delay_s)
+        )
+        self._sync_timer = self.set_timer(delay_s, self.start_sync)
+
+    # -- what the user sees ------------------------------------------------
+
+    def show_failure(self, error: BenchTuiError, *, repeated: bool = False) -> None:
+        """The one place a failure becomes something on screen.
+
+        The status line always carries the last sync error until a success
+        (it is drawn from ``sync_status``); a toast is added the first time,
+        short for what retries by itself, longer for what needs the user.
+        """
+        if repeated:
+            return
+        words = printable(error.title, one_line=True)
+        if error.detail:
+            words += f": {printable(error.detail, one_line=True)}"
+        if error.hint:
+            words += f". {printable(error.hint, one_line=True)}"
+        transient = error.kind is FailureKind.TRANSIENT
+        self.notify(
+            # Textual's notify renders markup, so escape it by going through Text.
+            Text(words).markup,
+            title=printable(error.title, one_line=True),
+            severity="warning" if transient else "error",
+            timeout=8 if transient else 20,
+        )
+
+    def watch_sync_status(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        status = self.sync_status
+        line = status_line(status, self.current_view, self.clock())
+        shown = (line, status.progress)
+        if shown == self._shown_status:
+            return
+        self._shown_status = shown
+        from exo_benchtui.ui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.is_mounted:
+                screen.show_status(line, status.progress)
+
+    def _rebuild_view(self) -> None:
+        self.current_view = build_view(
+            self.store, series_id=self.series_id, metric_set=self.metric_set
+        )
+        self.data_version = self.current_view.version
+        self._shown_status = None
+        self._show_status()
+
+    def watch_series_id(self) -> None:
+        self._rebuild_view()
+
+    def watch_metric_set(self) -> None:
+        self._rebuild_view()
+
+    def series_note(self, view: DashboardView) -> Text:
+        """The line under the cards: what the cards and charts follow."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if view.series_id is None:
+            text.append("All series")
+            if view.left_out_series:
+                text.append(
+                    f" (charts show the {len(view.shown_series)} most recently "
+                    f"active; {view.left_out_series} more with s)"
+                )
+        else:
+            text.append("Series: ")
+            text.append(view.shown_series[0].label if view.shown_series else "gone")
+        if view.cards_series_label:
+            text.append(" · cards follow ")
+            text.append(view.cards_series_label)
+        names = {
+            MetricSet.LATENCY: "latency & throughput",
+            MetricSet.TTFT_DECODE: "TTFT & decode",
+        }
+        text.append(f" · {names[view.metric_set]} (m)")
+        return text
+
+    # -- actions -----------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.start_sync()
+
+    def action_switch_metrics(self) -> None:
+        self.metric_set = self.metric_set.other()
+
+    def action_pick_series(self) -> None:
+        from exo_benchtui.ui.screens.series_picker import SeriesPicker
+
+        view = self.current_view
+        choices = view.choices if view else ()
+
+        def chosen(series_id: str | bool | None) -> None:
+            if series_id is not False:
+                self.series_id = series_id
+
+        self.push_screen(SeriesPicker(choices, self.series_id), chosen)
+
+    def action_help(self) -> None:
+        from exo_benchtui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_problems(self) -> None:
+        from exo_benchtui.ui.screens.problems import ProblemsScreen
+
+        self.push_screen(ProblemsScreen(self.store.problems()))
+
+    def open_detail(self, key: str) -> None:
+        """Open the detail screen of one run; its document is read again."""
+        from exo_benchtui.ui.screens.detail import DetailScreen
+
+        run = self.store.get(key)
+        if run is None:
+            self.notify("That run is no longer in the results.", severity="warning")
+            return
+        self.push_screen(DetailScreen(run))
+        self._load_detail(key)
+
+    @work(
+        thread=True, exclusive=True, name="detail", group="detail", exit_on_error=False
+    )
+    def _load_detail(self, key: str) -> None:
+        try:
+            detail = self.engine.fetch_detail(key)
+        except BenchTuiError as error:
+            self.post_message(DetailFailed(key, error))
+            return
+        except Exception as error:
+            wrapped = SourceError(
+                "Could not read the run again",
+                printable(repr(error), one_line=True),
+                kind=FailureKind.TRANSIENT,
+            )
+            self.post_message(DetailFailed(key, wrapped))
+            return
+        self.post_message(DetailLoaded(key, detail))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        from exo_benchtui.ui.screens.detail import DetailScreen
+
+        screen = self.screen
+        if isinstance(screen, DetailScreen) and screen.run.key == message.key:
+            screen.show_detail(message.detail)
+
+    def on_detail_failed(self, message: DetailFailed) -> None:
+        from exo_benchtui.ui.screens.detail import DetailScreen
+
+        screen = self.screen
+        if isinstance(screen, DetailScreen) and screen.run.key == message.key:
+            screen.show_error(message.error)
+        self.show_failure(message.error)
+
+
+def _replace(status: SyncStatus, **changes: Any) -> SyncStatus:
+    from dataclasses import replace
+
+    return replace(status, **changes)
+
+
+def make_app(
+    settings: Any,
+    *,
+    engine: Any = None,
+    store: ResultStore | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> BenchApp:
+    """The app for ``settings``; the CLI and the tests both build it here.
+
+    Without an ``engine`` one is built from the settings' source; without a
+    ``store`` the engine's (or a new empty one) is used. ``clock`` returns
+    aware UTC and defaults to the real time.
+    """
+    clock = clock or _utc_now
+    if store is None:
+        store = getattr(engine, "store", None) or ResultStore()
+    if engine is None:
+        from exo_benchtui.core.sources import open_source
+        from exo_benchtui.core.sync import SyncEngine
+
+        source = open_source(settings.source, settings.source_options())
+        engine = SyncEngine(source, store, workers=settings.workers, clock=clock)
+    profile = detect_profile(ascii_flag=getattr(settings, "ascii", None))
+    css_paths = [_HERE / "app.tcss"]
+    if profile.console_mode:
+        css_paths.append(CONSOLE_TCSS)
+    app = BenchApp(
+        settings,
+        engine,
+        store,
+        clock=clock,
+        console_profile=profile,
+        css_paths=css_paths,
+    )
+    apply_console_profile(app, profile)
+    return app

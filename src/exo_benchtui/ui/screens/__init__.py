@@ -1,0 +1,1 @@
+"""Screens of the app: main, run detail, help, series picker, problems, kiosk."""

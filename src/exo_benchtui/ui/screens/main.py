@@ -1,0 +1,102 @@
+"""The main screen: status line, summary cards, chart panes and the runs table."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from exo_benchtui.core.views import DashboardView, StatusLine
+from exo_benchtui.ui.widgets.cards import SummaryCards
+from exo_benchtui.ui.widgets.charts import TrendChart
+from exo_benchtui.ui.widgets.runs_table import RunsTable
+from exo_benchtui.ui.widgets.status import StatusBar
+
+COMPACT_WIDTH = 120
+"""Below this width the cards shrink to two lines and the panes stack."""
+COMPACT_HEIGHT = 36
+"""Below this height likewise: four panes in a grid would be too short to read."""
+
+
+class MainScreen(Screen):
+    """What the dashboard shows at a glance; it draws the app's current view."""
+
+    BINDINGS: ClassVar = [
+        Binding("t", "toggle_table", "Table"),
+        Binding("enter", "open_detail", "Detail", show=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield SummaryCards(id="cards")
+        yield Static(id="series-note")
+        with TabbedContent(id="tabs", initial="charts-tab"):
+            with (
+                TabPane("Charts", id="charts-tab"),
+                VerticalScroll(id="charts-scroll"),
+                Grid(id="charts"),
+            ):
+                for index in range(3):
+                    yield TrendChart(id=f"pane-{index}", classes="pane")
+                yield TrendChart(id="pane-bars", classes="pane")
+            with TabPane("Runs", id="runs-tab"):
+                yield RunsTable(id="runs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "current_view", self._show_view)
+        self._apply_size()
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        width, height = self.size
+        compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+        self.set_class(compact, "-compact")
+        self.query_one(SummaryCards).set_compact(compact)
+
+    # -- drawing -----------------------------------------------------------
+
+    def _show_view(self, view: DashboardView | None) -> None:
+        if view is None:
+            return
+        self.query_one(SummaryCards).show(view.cards)
+        note = self.query_one("#series-note", Static)
+        note.update(self.app.series_note(view))
+        for index, pane in enumerate(view.panes):
+            self.query_one(f"#pane-{index}", TrendChart).show_pane(pane)
+        self.query_one("#pane-bars", TrendChart).show_bars(view.bars)
+        self.query_one(RunsTable).show(view.rows)
+
+    def show_status(self, line: StatusLine, progress: tuple[int, int] | None) -> None:
+        """Called by the app whenever the status words change."""
+        self.query_one(StatusBar).show(line, progress)
+
+    # -- actions -----------------------------------------------------------
+
+    def action_toggle_table(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "runs-tab" if tabs.active == "charts-tab" else "charts-tab"
+        if tabs.active == "runs-tab":
+            self.query_one(RunsTable).focus()
+
+    def action_open_detail(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != "runs-tab":
+            tabs.active = "runs-tab"
+            self.query_one(RunsTable).focus()
+            return
+        row = self.query_one(RunsTable).row_for_cursor()
+        if row is not None:
+            self.app.open_detail(row.run_key)
+
+    def on_data_table_row_selected(self, event: RunsTable.RowSelected) -> None:
+        event.stop()
+        row = self.query_one(RunsTable).row_for_cursor()
+        if row is not None:
+            self.app.open_detail(row.run_key)

@@ -1,0 +1,1 @@
+"""Widgets of the dashboard: status line, summary cards, chart panes, runs table."""
