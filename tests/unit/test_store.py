@@ -1,0 +1,202 @@
+"""The result store: versions, removal, series grouping, stable series ids."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+from exo_benchtui.core.documents import parse_document
+from exo_benchtui.core.model import SeriesKey, StoredObject
+from exo_benchtui.core.store import ResultStore
+from tests.builders import document_key, encode, make_document, make_stage
+
+START = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def put(store: ResultStore, document, key: str, etag: str = "e1") -> bool:
+    outcome = parse_document(key, encode(document))
+    return store.put(StoredObject(key, etag, 100), outcome)
+
+
+def day(n: int) -> datetime:
+    return START + timedelta(days=n)
+
+
+def test_version_moves_only_when_content_changes():
+    store = ResultStore()
+    key = document_key(day(0))
+    assert store.version == 0
+    assert put(store, make_document(completed_at=day(0)), key) is True
+    assert store.version == 1
+    # The same content again (a fresh parse, an equal outcome): no change.
+    assert put(store, make_document(completed_at=day(0)), key, etag="e2") is False
+    assert store.version == 1
+    assert store.identity(key).etag == "e2"  # the listing identity still updates
+    changed = make_document(
+        completed_at=day(0), stages=[make_stage(avg_time_per_request=9.0)]
+    )
+    assert put(store, changed, key) is True
+    assert store.version == 2
+
+
+def test_remove_and_remove_missing():
+    store = ResultStore()
+    keys = [document_key(day(n), run_id=n) for n in range(3)]
+    for n, key in enumerate(keys):
+        put(store, make_document(completed_at=day(n)), key)
+    version = store.version
+    assert store.remove("not/there.json") is False
+    assert store.version == version
+    assert store.remove(keys[0]) is True
+    assert store.version == version + 1
+    assert store.get(keys[0]) is None
+    assert store.remove_missing(keys[1:]) == []
+    assert store.version == version + 1
+    assert store.remove_missing([keys[2]]) == [keys[1]]
+    assert store.version == version + 2
+    assert store.keys() == frozenset({keys[2]})
+    assert len(store) == 1
+
+
+def test_runs_are_oldest_first_and_filter_by_time():
+    store = ResultStore()
+    for n in (2, 0, 1):
+        put(store, make_document(completed_at=day(n)), document_key(day(n), run_id=n))
+    assert [run.completed_at for run in store.runs()] == [day(0), day(1), day(2)]
+    assert [r.completed_at for r in store.runs(since=day(1))] == [day(1), day(2)]
+    assert [r.completed_at for r in store.runs(until=day(0))] == [day(0)]
+    assert store.total_runs == 3
+
+
+def test_series_group_comparable_stages_only():
+    store = ResultStore()
+    kimi = [make_stage("pp64_g64"), make_stage("pp256_g64", prompt_length=256)]
+    for n in range(3):
+        put(
+            store,
+            make_document(completed_at=day(n), stages=kimi),
+            document_key(day(n), run_id=n),
+        )
+    put(
+        store,
+        make_document(
+            completed_at=day(5),
+            models=("mlx-community/Llama-3.2-1B-Instruct-4bit",),
+            hardware=("laptop",),
+            config_file="other.yaml",
+        ),
+        document_key(day(5), run_id=5),
+    )
+    series = store.series()
+    assert len(series) == 3
+    assert series[0].latest_at == day(5)  # most recently active first
+    counts = sorted(summary.runs for summary in series)
+    assert counts == [1, 3, 3]
+    assert store.active_configurations == 2
+    pp256 = next(s for s in series if s.key.stage_name == "pp256_g64")
+    assert "pp256/tg64" in pp256.label and "Kimi-K2-Thinking" in pp256.label
+    points = store.series_points(pp256.id)
+    assert [run.completed_at for run, _ in points] == [day(0), day(1), day(2)]
+    assert all(stage.name == "pp256_g64" for _, stage in points)
+
+
+def test_latest_pair():
+    store = ResultStore()
+    assert store.latest_pair("nothing") == (None, None)
+    for n, seconds in enumerate((1.0, 2.0)):
+        stage = make_stage(avg_time_per_request=seconds)
+        put(
+            store,
+            make_document(completed_at=day(n), stages=[stage]),
+            document_key(day(n), run_id=n),
+        )
+    (summary,) = store.series()
+    latest, previous = store.latest_pair(summary.id)
+    assert latest[1].avg_response_ms == 2000.0
+    assert previous[1].avg_response_ms == 1000.0
+    store.remove(document_key(day(0), run_id=0))
+    latest, previous = store.latest_pair(summary.id)
+    assert latest[1].avg_response_ms == 2000.0 and previous is None
+
+
+def test_problems_include_unreadable_documents():
+    store = ResultStore()
+    store.put(StoredObject("bad.json", None, 1), parse_document("bad.json", b"{"))
+    document = make_document()
+    document["results"]["stages"][0]["avg_decode_tps"] = "fast"
+    put(store, document, document_key())
+    problems = store.problems()
+    # By key: "bad.json" sorts before "bench/...".
+    assert [(p.key, p.path) for p in problems] == [
+        ("bad.json", "$"),
+        (document_key(), "$.results.stages[0].avg_decode_tps"),
+    ]
+    assert "not JSON" in problems[0].message
+    assert store.unreadable_count == 1
+    assert store.total_runs == 1
+
+
+SERIES_FIELDS = {
+    "models": ["mlx-community/Kimi-K2-Thinking", "mlx-community/Qwen3-0.6B"],
+    "stage_name": "pp256_g64",
+    "prompt_tokens": 256,
+    "generation_tokens": 64,
+    "iterations": 5,
+    "request_interval_s": 2.0,
+    "hardware": ["puffin4", "puffin8"],
+    "strategy": "Tensor (MLX IBV)",
+    "config_file": ".github/configs/bench_simple.yaml",
+}
+
+
+def _series_key() -> SeriesKey:
+    fields = dict(SERIES_FIELDS)
+    fields["models"] = tuple(fields["models"])
+    fields["hardware"] = tuple(fields["hardware"])
+    return SeriesKey(**fields)
+
+
+def test_series_ids_are_stable_across_processes():
+    program = (
+        "import json, sys\n"
+        "from exo_benchtui.core.model import SeriesKey\n"
+        "fields = json.loads(sys.argv[1])\n"
+        "fields['models'] = tuple(fields['models'])\n"
+        "fields['hardware'] = tuple(fields['hardware'])\n"
+        "print(SeriesKey(**fields).id)\n"
+    )
+    ids = set()
+    for seed in ("1", "2"):  # different str hashes in each process
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        result = subprocess.run(
+            [sys.executable, "-c", program, json.dumps(SERIES_FIELDS)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        ids.add(result.stdout.strip())
+    assert ids == {_series_key().id}
+
+
+def test_series_ids_differ_when_any_field_differs():
+    base = _series_key()
+    other_fields = {
+        "stage_name": "pp64_g64",
+        "prompt_tokens": 64,
+        "generation_tokens": 32,
+        "iterations": 4,
+        "request_interval_s": 0.5,
+        "hardware": ("puffin4",),
+        "strategy": None,
+        "config_file": "x.yaml",
+        "models": ("mlx-community/Kimi-K2-Thinking",),
+    }
+    for name, value in other_fields.items():
+        fields = {
+            field: getattr(base, field) for field in SERIES_FIELDS if field != name
+        }
+        assert SeriesKey(**fields, **{name: value}).id != base.id, name
