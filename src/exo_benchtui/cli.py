@@ -195,6 +195,11 @@ class _SourceOrCommand(click.Group):
         ctx.params["source"] = source
         return rest
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Built when shown: the paths depend on the environment at that moment.
+        self.epilog = _epilog()
+        super().format_epilog(ctx, formatter)
+
     def _first_word(self, ctx: click.Context, args: list[str]) -> int | None:
         """The index of the first argument that is not an option or its value."""
         takes_value = set()
@@ -219,7 +224,6 @@ class _SourceOrCommand(click.Group):
     cls=_SourceOrCommand,
     invoke_without_command=True,
     subcommand_metavar="[SOURCE] | COMMAND [ARGS]...",
-    epilog=_epilog(),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88},
 )
 @click.version_option(__version__, "-V", "--version", prog_name=APP_NAME)

@@ -8,8 +8,6 @@ process's environment for the demo's lifetime only, and restored after.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import os
 import threading
@@ -87,11 +85,12 @@ class DemoServer:
         # told otherwise, which would tear the dashboard's screen.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         try:
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-            # moto prints a start-up line to stdout, which would corrupt
-            # `demo --summary --format json`.
-            with contextlib.redirect_stdout(io.StringIO()):
-                self._server.start()
+            # Not verbose: moto would print a start-up line to stdout, which
+            # would corrupt `demo --summary --format json`.
+            self._server = ThreadedMotoServer(
+                ip_address="127.0.0.1", port=0, verbose=False
+            )
+            self._server.start()
             host, port = self._server._server.server_address[:2]
             self.endpoint_url = f"http://{host}:{port}"
             self._client = boto3.client(
