@@ -60,32 +60,19 @@ def _run_data(run: Run) -> dict[str, Any]:
     }
 
 
-def _count(value: Any) -> int:
-    """SyncReport counts may be numbers or collections of keys."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    try:
-        return len(value)
-    except TypeError:
-        return 0
-
-
 def _sync_data(sync: Any) -> dict[str, Any]:
-    problems = getattr(sync, "problems", None) or {}
-    listed = sum(
-        _count(getattr(sync, name, 0)) for name in ("added", "updated", "unchanged")
-    )
-    duration_s = getattr(sync, "duration_s", None)
+    """The ``"sync"`` part: the report's own ``to_dict()`` when it has one, so
+    the sync engine stays the one place that knows its counters."""
+    to_dict = getattr(sync, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
     return {
         "list_requests": getattr(sync, "list_requests", None),
         "get_requests": getattr(sync, "get_requests", None),
-        "objects": listed,
+        "objects": getattr(sync, "listed", None),
         "bytes": getattr(sync, "bytes_read", None),
-        "duration_s": _finite(duration_s) if duration_s is not None else None,
-        "problems": [
-            {"key": key, "message": message}
-            for key, message in sorted(dict(problems).items())
-        ],
+        "duration_s": getattr(sync, "duration_s", None),
+        "problems": dict(sorted(dict(getattr(sync, "problems", None) or {}).items())),
     }
 
 
@@ -94,9 +81,9 @@ def summary_data(store: ResultStore, sync: Any = None) -> dict[str, Any]:
 
     ``{"runs": [...], "series": [...], "problems": [...]}`` with the keys of
     the README, runs oldest first, series by label; ``"sync"`` is added when
-    ``sync`` (a :class:`~exo_benchtui.core.sync.SyncReport`) is given, with
-    request counts, objects listed, bytes read, duration in seconds and the
-    documents that could not be fetched.
+    ``sync`` (a :class:`~exo_benchtui.core.sync.SyncReport`) is given:
+    ``list_requests``, ``get_requests``, ``objects`` (listed), ``bytes``
+    (read), ``duration_s`` and ``problems`` ({key: why it was not read}).
     """
     data: dict[str, Any] = {
         "runs": [_run_data(run) for run in store.runs()],
