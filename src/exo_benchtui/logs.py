@@ -44,6 +44,10 @@ _SECRET_PATTERNS = (
 log = logging.getLogger(LOGGER_NAME)
 
 
+class AppLogHandler(RotatingFileHandler):
+    """The program's one log file handler (a distinct type so it can be replaced)."""
+
+
 class RedactSecrets(logging.Filter):
     """Masks anything shaped like a credential in a record's final message."""
 
@@ -61,7 +65,7 @@ def redact(text: str) -> str:
     return _SECRET_PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
 
 
-def setup_logging(path: Path, level: str = "INFO") -> RotatingFileHandler:
+def setup_logging(path: Path, level: str = "INFO") -> AppLogHandler:
     """Send this program's log records to a rotating file at ``path``.
 
     Raises :class:`UsageError` when the file cannot be created, so the user
@@ -70,7 +74,7 @@ def setup_logging(path: Path, level: str = "INFO") -> RotatingFileHandler:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
+        handler = AppLogHandler(
             path, maxBytes=MAX_LOG_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
     except OSError as error:
@@ -82,9 +86,9 @@ def setup_logging(path: Path, level: str = "INFO") -> RotatingFileHandler:
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
-    # One handler per path: calling this twice (tests, demo) must not double lines.
+    # One log file per process: calling this again (tests) replaces the old one.
     for old in list(root.handlers):
-        if isinstance(old, RotatingFileHandler) and Path(old.baseFilename) == path:
+        if isinstance(old, AppLogHandler):
             root.removeHandler(old)
             old.close()
     root.addHandler(handler)

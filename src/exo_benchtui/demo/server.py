@@ -57,10 +57,12 @@ class DemoServer:
         seed: int = 7,
         runs: int = 240,
         feed_interval_s: float | None = FEED_INTERVAL_S,
+        bucket: str = BUCKET,
     ) -> None:
-        self.bucket = BUCKET
+        self.bucket = bucket
+        """moto keeps buckets per process, so tests pass their own name."""
         self.region = REGION
-        self.location = f"s3://{BUCKET}/{PREFIX}"
+        self.location = f"s3://{bucket}/{PREFIX}"
         self.endpoint_url = ""
         self.uploaded = 0
         """Objects written so far (history and feed)."""
@@ -68,6 +70,7 @@ class DemoServer:
         self._generator = HistoryGenerator(now=self._now, seed=seed, runs=runs)
         self._feed_interval_s = feed_interval_s
         self._stop = threading.Event()
+        self._count_lock = threading.Lock()
         self._feeder: threading.Thread | None = None
         self._server: Any = None
         self._client: Any = None
@@ -99,7 +102,7 @@ class DemoServer:
                 region_name=REGION,
                 config=Config(max_pool_connections=16),
             )
-            self._client.create_bucket(Bucket=BUCKET)
+            self._client.create_bucket(Bucket=self.bucket)
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(self.put, self._generator.history()))
         except BaseException:
@@ -124,13 +127,14 @@ class DemoServer:
     def put(self, item: DemoObject) -> None:
         """Upload one result as EXO's CI job does (JSON, with its metadata)."""
         self._client.put_object(
-            Bucket=BUCKET,
+            Bucket=self.bucket,
             Key=item.key,
             Body=item.body,
             ContentType="application/json",
             Metadata=item.metadata,
         )
-        self.uploaded += 1
+        with self._count_lock:
+            self.uploaded += 1
 
     def add_result(self, at: datetime | None = None) -> DemoObject:
         """Make and upload the next result, finished at ``at`` (default now)."""
