@@ -1,0 +1,142 @@
+"""One repetition of our engine in a fresh process: cold, warm, incremental, views.
+
+A fresh process per repetition makes the cold sync really cold (no client,
+connection pool or parsed runs left over) and makes the peak RSS that of a
+process that did nothing but load N runs.
+
+Steps, against the S3 responder at ``--endpoint-url`` listing N documents:
+1. cold sync with ``--workers`` (time, request counts, peak RSS);
+2. warm sync with nothing changed (time, request counts);
+3. ten new documents appear (the responder's admin call), incremental sync;
+4. ``--view-reps`` times: bump the store's version, then time the store
+   reindex alone and ``core.views.build_view`` on top of it.
+
+Request counts are taken both from the engine's report and from the server,
+and must agree. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import time
+from urllib.request import Request, urlopen
+
+from exo_benchtui.core.sources import SourceOptions, open_source
+from exo_benchtui.core.store import ResultStore
+from exo_benchtui.core.sync import SyncEngine
+from exo_benchtui.core.views import build_view
+
+NEW_DOCUMENTS = 10
+
+
+def _rss_kb() -> int:
+    """Resident set size now, from /proc (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _admin(endpoint_url: str, **changes: int) -> dict:
+    query = "&".join(f"{name}={value}" for name, value in changes.items())
+    request = Request(f"{endpoint_url}/__admin/state?{query}", method="POST")
+    with urlopen(request, timeout=10) as reply:
+        return json.load(reply)
+
+
+def _timed_sync(engine: SyncEngine, endpoint_url: str) -> dict:
+    before = _admin(endpoint_url)["counts"]
+    started = time.perf_counter()
+    report = engine.sync()
+    duration_s = time.perf_counter() - started
+    after = _admin(endpoint_url)["counts"]
+    return {
+        "duration_s": duration_s,
+        "lists": report.list_requests,
+        "gets": report.get_requests,
+        "server_lists": after["list"] - before["list"],
+        "server_gets": after["get"] - before["get"],
+        "added": _count(report.added),
+        "updated": _count(report.updated),
+        "removed": _count(report.removed),
+        "problems": len(report.problems),
+        "bytes": report.bytes_read,
+    }
+
+
+def _count(value: int | object) -> int:
+    """SyncReport counts may be ints or collections of keys."""
+    return value if isinstance(value, int) else len(value)
+
+
+def _bump(store: ResultStore) -> None:
+    """Move the store's version without changing what it holds."""
+    key = min(store.keys())
+    identity, outcome = store.identity(key), store.outcome(key)
+    store.remove(key)
+    store.put(identity, outcome)
+
+
+def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
+    options = SourceOptions(
+        region="us-east-1", endpoint_url=endpoint_url, workers=workers
+    )
+    source = open_source("s3://exo-benchmark-results/bench/", options)
+    store = ResultStore()
+    engine = SyncEngine(source, store, workers=workers)
+    gc.collect()
+    baseline_kb = _rss_kb()
+
+    cold = _timed_sync(engine, endpoint_url)
+    cold["peak_rss_kb"] = _peak_rss_kb()
+    gc.collect()
+    cold["rss_after_kb"] = _rss_kb()
+    cold["runs"] = len(store.runs())
+
+    warm = _timed_sync(engine, endpoint_url)
+    _admin(endpoint_url, visible=visible + NEW_DOCUMENTS)
+    incremental = _timed_sync(engine, endpoint_url)
+
+    reindex_s, view_s = [], []
+    for _ in range(view_reps):
+        _bump(store)
+        started = time.perf_counter()
+        store.series()  # the lazy reindex, alone
+        reindex_s.append(time.perf_counter() - started)
+        _bump(store)
+        started = time.perf_counter()
+        view = build_view(store)  # reindex + everything the screen shows
+        view_s.append(time.perf_counter() - started)
+    return {
+        "workers": workers,
+        "visible": visible,
+        "baseline_rss_kb": baseline_kb,
+        "cold": cold,
+        "warm": warm,
+        "incremental": incremental,
+        "reindex_s": reindex_s,
+        "view_s": view_s,
+        "view_rows": len(view.rows) if view_reps else 0,
+        "final_peak_rss_kb": _peak_rss_kb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--visible", type=int, required=True)
+    parser.add_argument("--view-reps", type=int, default=0)
+    args = parser.parse_args()
+    result = run(args.endpoint_url, args.workers, args.visible, args.view_reps)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
