@@ -6,10 +6,16 @@ simple formulas of the run number, so a test can work out what it expects.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import io
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
 
 from exo_benchtui.settings import Settings
 from tests.builders import document_key, encode, make_document, make_stage
@@ -85,3 +91,24 @@ def write_documents(
 def settings_for(source: str | Path, **changes: Any) -> Settings:
     """Settings for a test: no console detection, the default refresh."""
     return replace(Settings(source=str(source), ascii=False), **changes)
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop.
+
+    The project has no pytest async plugin; this keeps the fixtures working
+    (pytest reads the wrapped signature) without adding one.
+    """
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def plain(renderable: Any, width: int = 200) -> str:
+    """What a Rich renderable (a Static's content) reads as, without styles."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()

@@ -21,7 +21,7 @@ class RunsTable(DataTable):
     table does not jump while someone reads it.
     """
 
-    BINDINGS: ClassVar = [("o", "sort_column", "Sort")]
+    BINDINGS: ClassVar = [("o", "sort_column", "Sort by next column")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -57,9 +57,9 @@ class RunsTable(DataTable):
         self._rebuild()
 
     def action_sort_column(self) -> None:
-        """Sort by the column the cursor is in."""
-        column = TABLE_COLUMNS[self.cursor_column][0]
-        self.sort_by(column)
+        """Sort by the next column (the row cursor has no column to point at)."""
+        keys = [key for key, _ in TABLE_COLUMNS]
+        self.sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)])
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
