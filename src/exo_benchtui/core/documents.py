@@ -518,7 +518,8 @@ def _read_run(
         )
 
     key_ids = _KEY_COMMIT_RUN.search(key)
-    git_commit = (
+    # Interned: every configuration run for one commit names the same one.
+    git_commit = _intern(
         reader.string(metadata, "git_commit", "$.metadata")
         or _metadata_value(object_metadata, "commit")
         or (key_ids.group(1) if key_ids else None)
