@@ -436,7 +436,7 @@ def moto_port(endpoint_url: str) -> int:
 
 
 @pytest.fixture
-def fault_proxy(moto_endpoint) -> Iterator[FaultProxy]:
+def fault_proxy(aws_env, moto_endpoint) -> Iterator[FaultProxy]:
     proxy = FaultProxy(moto_port(moto_endpoint))
     yield proxy
     proxy.close()
