@@ -31,7 +31,8 @@ APP_NAME = "exo-bench-tui"
 ENV_PREFIX = "EXO_BENCH_TUI_"
 DEFAULT_SOURCE = "s3://exo-benchmark-results/bench/"
 DEFAULT_WORKERS = 16
-"""Concurrent GETs per sync; the sync engine's measurements chose it."""
+"""Concurrent GETs per sync. The same as ``core.sources.DEFAULT_WORKERS`` (a
+test checks), not imported from there because that module loads boto3."""
 MIN_REFRESH_S = 5.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 

@@ -223,3 +223,10 @@ def test_source_must_be_s3_or_an_existing_directory(tmp_path):
     message = str(usage_error(flags={"source": str(tmp_path / "absent")}, env={}))
     assert str(tmp_path / "absent") in message
     assert "neither s3://BUCKET/PREFIX nor an existing directory" in message
+
+
+def test_default_workers_match_the_sync_engine():
+    from exo_benchtui.core import sources
+    from exo_benchtui.settings import DEFAULT_WORKERS
+
+    assert Settings().workers == DEFAULT_WORKERS == sources.DEFAULT_WORKERS

@@ -47,9 +47,11 @@ class BenchTuiError(Exception):
         parts = [self.title]
         if self.detail:
             parts.append(self.detail)
+        text = ": ".join(parts[:2])
         if self.hint:
-            parts.append(self.hint)
-        return ": ".join(parts[:2]) + (f". {parts[2]}" if len(parts) > 2 else "")
+            # Hints read as their own sentence after the detail.
+            text += f". {self.hint[:1].upper()}{self.hint[1:]}"
+        return text
 
 
 class SourceError(BenchTuiError):
