@@ -119,7 +119,6 @@ def test_relative_directory_in_the_file_is_relative_to_the_file(tmp_path):
 
 
 def test_source_options_carry_the_source_settings():
-    pytest.importorskip("exo_benchtui.core.sources", reason="sync engine not here")
     settings = load_settings(
         {
             "profile": "exo",

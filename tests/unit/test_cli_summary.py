@@ -1,0 +1,141 @@
+"""``exo-bench-tui summary``: through the sync engine, exit codes 0, 1 and 2."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from exo_benchtui import cli
+from tests.builders import document_key, encode, make_document, make_stage
+from tests.cli_support import isolate_user_dirs
+
+FIRST = datetime(2025, 11, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def home(monkeypatch, tmp_path) -> Path:
+    return isolate_user_dirs(monkeypatch, tmp_path)
+
+
+def write_results(folder: Path, count: int) -> list[str]:
+    keys = []
+    for index in range(count):
+        completed = FIRST + timedelta(hours=index)
+        key = document_key(completed, commit=f"{index:08x}" + "a" * 32, run_id=index)
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stage = make_stage(errors=("timed out",) if index == 1 else ())
+        path.write_bytes(encode(make_document(completed_at=completed, stages=[stage])))
+        keys.append(key)
+    return keys
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_summary_of_a_directory(tmp_path, capsys):
+    write_results(tmp_path / "results", 3)
+    code, out, err = run(
+        ["summary", str(tmp_path / "results"), "--format", "json"], capsys
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == {"runs", "series", "problems"}  # no "sync" for a folder
+    assert len(data["runs"]) == 3
+    completed = [run["completed_at"] for run in data["runs"]]
+    assert completed == sorted(completed)
+    second = data["runs"][1]["stages"][0]
+    # make_stage: 4 iterations, one failed with "timed out".
+    assert (second["successful"], second["failed"]) == (3, 1)
+    assert second["failure_reasons"] == {"timed out": 1}
+    assert data["problems"] == []
+
+
+def test_unreadable_document_exits_1_and_prints_the_rest(tmp_path, capsys):
+    folder = tmp_path / "results"
+    write_results(folder, 2)
+    broken = folder / "bench" / "2025" / "11" / "02" / "000000_deadbeef_9.json"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(b"{not json")
+    code, out, _ = run(["summary", str(folder), "--format", "json"], capsys)
+    assert code == 1
+    data = json.loads(out)
+    assert len(data["runs"]) == 2
+    assert len(data["problems"]) == 1
+    assert data["problems"][0]["key"].endswith("000000_deadbeef_9.json")
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [("markdown", "|"), ("table", "pp64")])
+def test_markdown_and_table(tmp_path, capsys, fmt, marker):
+    write_results(tmp_path / "results", 2)
+    code, out, _ = run(["summary", str(tmp_path / "results"), "--format", fmt], capsys)
+    assert code == 0
+    assert marker in out
+
+
+def test_empty_directory_is_not_an_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, out, _ = run(["summary", str(tmp_path / "empty"), "--format", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["runs"] == []
+
+
+def test_summary_logs_the_sync(tmp_path, capsys):
+    write_results(tmp_path / "results", 2)
+    log_file = tmp_path / "run.log"
+    argv = ["summary", str(tmp_path / "results"), "--log-file", str(log_file)]
+    code, _, _ = run([*argv, "--format", "json"], capsys)
+    assert code == 0
+    text = log_file.read_text(encoding="utf-8")
+    assert "summary on" in text
+    assert "2 added, 0 updated, 0 removed, 0 unchanged, 0 problems" in text
+
+
+def test_s3_summary_gains_sync_figures(capsys, monkeypatch):
+    """Through the demo's loopback S3 server: the JSON gains ``sync``."""
+    from exo_benchtui.demo import DemoServer
+
+    with DemoServer(runs=6, feed_interval_s=None, bucket="summary-test") as server:
+        argv = [
+            "summary",
+            server.location,
+            "--endpoint-url",
+            server.endpoint_url,
+            "--region",
+            server.region,
+            "--format",
+            "json",
+        ]
+        code, out, err = run(argv, capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert len(data["runs"]) == 6
+    assert data["sync"]["objects"] == 6
+    assert data["sync"]["get_requests"] == 6
+    assert data["sync"]["list_requests"] == 1
+
+
+def test_unreachable_s3_source_exits_1_with_one_message(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    # Port 9 on loopback (discard) is closed: connection refused at once.
+    argv = [
+        "summary",
+        "s3://bucket/bench/",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--region",
+        "us-east-1",
+    ]
+    code, out, err = run(argv, capsys)
+    assert code == 1
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.startswith("exo-bench-tui: ")
+    assert "127.0.0.1:9" in err
