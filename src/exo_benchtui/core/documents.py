@@ -61,6 +61,7 @@ _MISSING: Any = object()
 
 # Identical series keys and label tuples are shared between runs: ten
 # thousand runs of a handful of configurations then cost one copy each.
+# Sync workers parse in parallel; a race only makes an equal duplicate.
 _SERIES_KEYS: dict[tuple[Any, ...], SeriesKey] = {}
 _STRING_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 _MAX_SHARED = 100_000  # a bound so hostile input cannot grow these forever
@@ -344,7 +345,9 @@ def failure_reason(error: Any) -> str:
     message would give one group per request. The label is therefore the
     message's first non-empty line, stripped (``HTTP 500 Internal Server
     Error``), cut to :data:`MAX_REASON_CHARS`; a missing, empty or non-string
-    error is ``unknown error``.
+    error is ``unknown error``. A request counts as failed unless its
+    ``success`` is ``true``. A stage's ``failure_reasons`` list
+    (label, count) pairs by count, highest first, then by label.
     """
     if not isinstance(error, str):
         return UNKNOWN_ERROR
