@@ -214,6 +214,7 @@ class RunDetail:
 
     key: str
     configs: tuple[StageConfig, ...]
+    """Per stage, in the order of ``Run.stages`` (matched by position)."""
     requests: tuple[tuple[RequestRecord, ...], ...]
     """Per stage, in the order of ``Run.stages``."""
     node_running: tuple[MetricSeries, ...] = ()
