@@ -312,6 +312,8 @@ class Fault:
     """Only this HTTP method (None: any)."""
     query_has: str | None = None
     """Only requests whose query string contains this (``list-type=2``: LIST)."""
+    path_has: str | None = None
+    """Only requests whose path (without the query) contains this."""
     times: int | None = None
     """How many requests to answer so; None: all."""
     headers: tuple[tuple[str, str], ...] = ()
@@ -368,7 +370,7 @@ class FaultProxy:
         self._server.server_close()
 
     def _match(self, method: str, path: str) -> Fault | None:
-        query = path.partition("?")[2]
+        bare_path, _, query = path.partition("?")
         with self._lock:
             self.requests.append((method, path))
             for entry in self._faults:
@@ -376,6 +378,8 @@ class FaultProxy:
                 if fault.method is not None and fault.method != method:
                     continue
                 if fault.query_has is not None and fault.query_has not in query:
+                    continue
+                if fault.path_has is not None and fault.path_has not in bare_path:
                     continue
                 if fault.times is not None and used >= fault.times:
                     continue

@@ -65,7 +65,7 @@ def test_slowdown_is_retried_and_the_sync_succeeds(s3_admin, new_bucket, fault_p
             times=1,
         )
     )
-    fault_proxy.inject(Fault(503, "SlowDown", method="GET", times=2))
+    fault_proxy.inject(Fault(503, "SlowDown", path_has="/bench/", times=2))
     engine = engine_for(fault_proxy.endpoint_url, bucket)
 
     report = engine.sync()

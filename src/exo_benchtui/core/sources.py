@@ -202,7 +202,7 @@ class S3Source(_Counting):
         config = {
             "max_pool_connections": options.max_pool_connections
             or max(options.workers, 10),
-            "retries": {"mode": "standard", "max_attempts": options.max_attempts},
+            "retries": {"mode": "standard", "total_max_attempts": options.max_attempts},
             "connect_timeout": options.connect_timeout_s,
             "read_timeout": options.read_timeout_s,
             "user_agent_extra": f"exo-bench-tui/{__version__}",
