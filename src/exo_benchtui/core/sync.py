@@ -51,6 +51,8 @@ REBUILD_INTERVAL_S = 600.0
 """At most one client rebuild per this long after authorisation failures."""
 DETAIL_CACHE_SIZE = 4
 """Run details kept; each can be MBs of per-request and metrics data."""
+CONTINUE_DELAY_S = 1.0
+"""The delay after a sync that ran out of time while making progress."""
 _POLL_S = 0.1
 """How often the waiting loop looks at the deadline and ``cancelled``."""
 _PROGRESS_INTERVAL_S = 0.1
@@ -86,6 +88,10 @@ class SyncReport:
     last_success_at: datetime | None = None
     cancelled: bool = False
     """Stopped on request before reading everything; not a success."""
+    remaining: int = 0
+    """Objects left unread when the deadline came (the source was answering,
+    just not fast enough, as on a cold start over a slow link); the next
+    sync, which :meth:`SyncEngine.next_delay_s` brings forward, reads them."""
 
     def to_dict(self) -> dict[str, object]:
         """The ``"sync"`` part of ``summary --format json``."""
@@ -142,6 +148,7 @@ class SyncEngine:
         self._last_success_at: datetime | None = None
         self._stale_since: datetime | None = None
         self._failures = 0
+        self._incomplete = False
         self._last_error: SourceError | None = None
         self._last_rebuild_s: float | None = None
         self._details: OrderedDict[tuple[str, str | None], RunDetail] = OrderedDict()
@@ -180,6 +187,9 @@ class SyncEngine:
         """
         with self._state_lock:
             failures = self._failures
+            incomplete = self._incomplete
+        if failures == 0 and incomplete:
+            return min(refresh_s, CONTINUE_DELAY_S)
         if failures <= 1:
             return refresh_s
         ceiling = max(refresh_s, MAX_BACKOFF_S)
@@ -216,6 +226,7 @@ class SyncEngine:
                     self._stale_since = None
                     self._failures = 0
                     self._last_error = None
+                    self._incomplete = report.remaining > 0
             final = SyncReport(
                 location=report.location,
                 listed=report.listed,
@@ -231,6 +242,7 @@ class SyncEngine:
                 finished_at=finished_at,
                 last_success_at=self.last_success_at,
                 cancelled=report.cancelled,
+                remaining=report.remaining,
             )
             log.info(
                 "sync of %s: %d listed, %d added, %d updated, %d removed, "
@@ -297,7 +309,7 @@ class SyncEngine:
                     unchanged += 1
                 else:
                     todo.append(item)
-            added, updated, problems, was_cancelled = self._read_all(
+            added, updated, problems, was_cancelled, remaining = self._read_all(
                 executor, todo, deadline_s, progress, cancelled, stop_event
             )
             return SyncReport(
@@ -309,6 +321,7 @@ class SyncEngine:
                 unchanged=unchanged,
                 problems=problems,
                 cancelled=was_cancelled,
+                remaining=remaining,
             )
         finally:
             stop_event.set()
@@ -389,7 +402,7 @@ class SyncEngine:
         progress: Callable[[int, int], None] | None,
         cancelled: Callable[[], bool],
         stop_event: threading.Event,
-    ) -> tuple[list[str], list[str], dict[str, str], bool]:
+    ) -> tuple[list[str], list[str], dict[str, str], bool, int]:
         added: list[str] = []
         updated: list[str] = []
         problems: dict[str, str] = {}
@@ -419,10 +432,14 @@ class SyncEngine:
             remaining = deadline_s - time.monotonic()
             if remaining <= 0:
                 stop_event.set()
-                raise self._deadline_error(done, total)
+                if done == 0:
+                    raise self._deadline_error(done, total)
+                # Slow but answering: keep what was read and go on next time.
+                log.info("sync deadline: %d of %d objects read", done, total)
+                return added, updated, problems, False, total - done
             if cancelled():
                 stop_event.set()
-                return added, updated, problems, True
+                return added, updated, problems, True, total - done
             try:
                 future = finished.get(timeout=min(_POLL_S, remaining))
             except queue.Empty:
@@ -458,7 +475,7 @@ class SyncEngine:
         report_progress(force=True)
         added.sort()
         updated.sort()
-        return added, updated, problems, False
+        return added, updated, problems, False, 0
 
     def _read_one(self, item: ListedObject, stop_event: threading.Event) -> _Read:
         """Runs in a worker: fetch and parse one object, never touching the store."""
