@@ -369,3 +369,63 @@ def test_no_credential_reaches_the_message_or_the_log(
     assert "failed (authorisation)" in ours
     for text in (str(error), repr(error.args), ours):
         assert secret not in text and key_id not in text
+
+
+def test_one_object_the_server_keeps_failing_on_does_not_fail_the_sync(
+    s3_admin, new_bucket, fault_proxy
+):
+    bucket = new_bucket()
+    results = result_objects(6)
+    upload(s3_admin, bucket, results)
+    bad = results[3].key
+    fault_proxy.inject(Fault(500, "InternalError", path_has=bad))
+    engine = engine_for(fault_proxy.endpoint_url, bucket, max_attempts=2)
+
+    report = engine.sync()
+
+    assert len(report.added) == 5 and list(report.problems) == [bad]
+    assert "tried again next sync" in report.problems[bad]
+    assert fault_proxy.count("GET", bad) == 2  # botocore's own retry, once
+    assert engine.store.identity(bad) is None
+    assert engine.last_error is None
+    assert engine.sync().get_requests == 1
+
+
+def test_reads_failing_everywhere_fail_the_sync_and_keep_the_store(
+    s3_admin, new_bucket, fault_proxy
+):
+    bucket = new_bucket()
+    results = result_objects(30)
+    upload(s3_admin, bucket, results[:5])
+    engine = engine_for(fault_proxy.endpoint_url, bucket, max_attempts=1)
+    engine.sync()
+    upload(s3_admin, bucket, results[5:])
+    fault_proxy.inject(Fault(503, "ServiceUnavailable", path_has="/bench/"))
+
+    error = failure_of(engine)
+
+    assert error.kind is FailureKind.TRANSIENT
+    assert "ServiceUnavailable" in str(error)
+    assert engine.store.keys() == {r.key for r in results[:5]}
+
+
+def test_listing_allowed_but_reading_denied_is_an_authorisation_failure(
+    s3_admin, new_bucket, fault_proxy
+):
+    bucket = new_bucket()
+    upload(s3_admin, bucket, result_objects(15))
+    fault_proxy.inject(Fault(403, "AccessDenied", path_has="/bench/"))
+    engine = SyncEngine(
+        S3Source(
+            bucket, "bench/", SourceOptions(endpoint_url=fault_proxy.endpoint_url)
+        ),
+        ResultStore(),
+        workers=2,
+    )
+
+    error = failure_of(engine)
+
+    assert error.kind is FailureKind.AUTHORISATION
+    assert "but not read" in str(error) and "s3:GetObject" in str(error)
+    assert fault_proxy.count("GET", "/bench/") <= 15
+    assert len(engine.store) == 0

@@ -428,6 +428,7 @@ class SyncEngine:
             future.add_done_callback(finished.put)
         denied = 0
         read_ok = 0
+        failing = 0
         while done < total:
             remaining = deadline_s - time.monotonic()
             if remaining <= 0:
@@ -446,15 +447,25 @@ class SyncEngine:
                 continue
             result: _Read = future.result()
             done += 1
-            if result.error is not None:
-                stop_event.set()
-                raise result.error
             item = result.listed
+            if result.error is not None:
+                failing += 1
+                # One object the server keeps failing on must not stop every
+                # sync; many in a row mean the source itself is down.
+                if (
+                    result.error.kind is not FailureKind.TRANSIENT
+                    or failing >= _FAILED_READS_BEFORE_GIVING_UP
+                ):
+                    stop_event.set()
+                    raise result.error
+                problems[item.key] = f"not read ({result.error}); tried again next sync"
+                continue
             if result.problem is not None:
                 problems[item.key] = result.problem
                 denied += result.denied
             if result.outcome is not None:
                 read_ok += 1
+                failing = 0
                 was_known = self.store.identity(item.key) is not None
                 self.store.put(
                     StoredObject(item.key, item.etag, item.size_bytes), result.outcome
@@ -550,6 +561,8 @@ class SyncEngine:
 
 _DENIED_BEFORE_GIVING_UP = 10
 """Denied reads, with none allowed, that mean the credentials cannot read."""
+_FAILED_READS_BEFORE_GIVING_UP = 10
+"""Reads failing in a row (after botocore's retries) that mean the source is down."""
 
 
 def _never() -> bool:
