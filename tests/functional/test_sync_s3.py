@@ -211,3 +211,25 @@ def test_32_workers_with_a_matching_pool_never_discard_connections(
         # The control: a pool smaller than the workers does warn, so the
         # check above would notice a pool sized wrongly.
         assert full != []
+
+
+def test_fetch_detail_reads_the_object_again_once(s3_admin, new_bucket, fault_proxy):
+    bucket = new_bucket()
+    results = result_objects(3)
+    upload(s3_admin, bucket, results)
+    engine, _ = make_engine(fault_proxy.endpoint_url, bucket)
+    engine.sync()
+    key = results[1].key
+
+    detail = engine.fetch_detail(key)
+    again = engine.fetch_detail(key)
+
+    assert detail is again and detail.key == key
+    assert [len(stage) for stage in detail.requests] == [2]
+    assert fault_proxy.count("GET", key) == 2  # the sync's read, and this one
+
+    changed = result_objects(1, start=1, version=1)[0]
+    upload(s3_admin, bucket, [changed])
+    engine.sync()
+    # A new version of the object is a new detail, not the cached one.
+    assert [len(stage) for stage in engine.fetch_detail(key).requests] == [3]
