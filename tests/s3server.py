@@ -317,6 +317,9 @@ class Fault:
     times: int | None = None
     """How many requests to answer so; None: all."""
     headers: tuple[tuple[str, str], ...] = ()
+    body: Callable[[str], bytes] | None = None
+    """Answer with this (given the request path) instead of an error document:
+    a server that misbehaves without saying so."""
 
 
 class FaultProxy:
@@ -397,10 +400,15 @@ class FaultProxy:
         fault = self._match(handler.command, handler.path)
         if fault is not None:
             payload = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n'
-                f"<Error><Code>{fault.code}</Code><Message>{fault.message}</Message>"
-                "<RequestId>test-proxy</RequestId></Error>"
-            ).encode()
+                fault.body(handler.path)
+                if fault.body is not None
+                else (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f"<Error><Code>{fault.code}</Code>"
+                    f"<Message>{fault.message}</Message>"
+                    "<RequestId>test-proxy</RequestId></Error>"
+                ).encode()
+            )
             handler.send_response(fault.status)
             handler.send_header("Content-Type", "application/xml")
             for name, value in fault.headers:

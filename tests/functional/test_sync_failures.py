@@ -429,3 +429,57 @@ def test_listing_allowed_but_reading_denied_is_an_authorisation_failure(
     assert "but not read" in str(error) and "s3:GetObject" in str(error)
     assert fault_proxy.count("GET", "/bench/") <= 15
     assert len(engine.store) == 0
+
+
+def listing_page(token: str, number: int) -> bytes:
+    """One truncated ListObjectsV2 page, always pointing to ``token`` next."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        "<Name>bench-loop</Name><Prefix>bench/</Prefix><KeyCount>1</KeyCount>"
+        "<MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>"
+        f"<NextContinuationToken>{token}</NextContinuationToken>"
+        f"<Contents><Key>bench/{number}.json</Key>"
+        "<LastModified>2025-06-01T00:00:00.000Z</LastModified>"
+        '<ETag>"0123"</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass>'
+        "</Contents></ListBucketResult>"
+    ).encode()
+
+
+def test_a_listing_that_cycles_through_tokens_is_stopped(fault_proxy):
+    def cycle(path: str) -> bytes:
+        # t1 -> t2 -> t1 -> ...: never the same token twice in a row.
+        return listing_page("t2" if "continuation-token=t1" in path else "t1", 1)
+
+    fault_proxy.inject(Fault(200, "", query_has="list-type=2", body=cycle))
+    engine = engine_for(fault_proxy.endpoint_url, "bench-loop")
+
+    error = failure_of(engine)
+
+    assert error.kind is FailureKind.TRANSIENT
+    assert "repeated a continuation token" in str(error)
+    assert fault_proxy.count("GET", "list-type=2") == 3
+    assert len(engine.store) == 0
+
+
+def test_a_listing_that_never_ends_is_stopped_at_the_page_cap(fault_proxy):
+    pages = []
+
+    def endless(path: str) -> bytes:
+        pages.append(path)
+        return listing_page(f"t{len(pages)}", len(pages))
+
+    fault_proxy.inject(Fault(200, "", query_has="list-type=2", body=endless))
+    source = S3Source(
+        "bench-loop",
+        "bench/",
+        SourceOptions(endpoint_url=fault_proxy.endpoint_url),
+        max_list_pages=5,
+    )
+    engine = SyncEngine(source, ResultStore())
+
+    error = failure_of(engine)
+
+    assert "did not finish after 5 pages" in str(error)
+    assert len(pages) == 5
+    assert source.counters().get_requests == 0

@@ -205,10 +205,16 @@ class SyncEngine:
         """Bring the store in step with the source.
 
         ``progress(done, total)`` is called from this thread during the read
-        phase; ``cancelled()`` is polled and stops the sync early (the report
-        then has ``cancelled=True``). Raises :class:`SourceError` when the
-        listing fails, a read fails for the whole source, or the deadline
-        passes; the store keeps what it had and what was read so far.
+        phase (not at all when nothing is to be read); ``cancelled()`` is
+        polled and stops the sync early (the report then has
+        ``cancelled=True``). Raises :class:`SourceError` when the listing
+        fails, reads fail for the whole source, or the deadline passes before
+        anything could be read; the store keeps what it had and what was read
+        so far. A deadline reached while objects were arriving is not a
+        failure: the report counts the rest in ``remaining``.
+
+        Request counts are the source's counters before and after, so a read
+        left running by an earlier sync that gave up may be counted here.
         """
         with self._sync_lock:
             started_s = time.monotonic()
@@ -413,8 +419,10 @@ class SyncEngine:
         def report_progress(force: bool = False) -> None:
             nonlocal last_progress_s
             now_s = time.monotonic()
-            if progress is not None and (
-                force or now_s - last_progress_s >= _PROGRESS_INTERVAL_S
+            if (
+                progress is not None
+                and total > 0
+                and (force or now_s - last_progress_s >= _PROGRESS_INTERVAL_S)
             ):
                 last_progress_s = now_s
                 progress(done, total)
