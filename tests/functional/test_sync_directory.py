@@ -149,3 +149,22 @@ def test_open_source_picks_the_source_or_says_what_is_wrong(tmp_path, monkeypatc
         with pytest.raises(UsageError) as caught:
             open_source(bad)
         assert bad in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (SourceOptions(endpoint_url="not a url"), "'not a url'"),
+        (SourceOptions(profile="no-such-profile"), "no-such-profile"),
+    ],
+)
+def test_s3_settings_that_cannot_work_are_named(tmp_path, monkeypatch, options, words):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+    with pytest.raises(SourceError) as caught:
+        open_source("s3://exo-benchmark-results/bench/", options)
+
+    assert caught.value.kind is FailureKind.CONFIGURATION
+    assert words in str(caught.value)
