@@ -345,6 +345,13 @@ async def test_80x24_compresses_cards_and_stacks_panes(results_dir):
         pane = screen.query_one("#pane-0", TrendChart)
         pane_1 = screen.query_one("#pane-1", TrendChart)
         assert pane_1.region.y >= pane.region.bottom or not pane_1.region
+        # One pane a page: PageDown brings the next one to the top.
+        scroll = screen.query_one("#charts-scroll")
+        assert pane.region.height == scroll.size.height
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.size.height
+        assert abs(pane_1.region.y - scroll.region.y) <= 1
         # Bigger: four panes in a grid, cards with borders.
         await pilot.resize_terminal(160, 48)
         await pilot.pause()

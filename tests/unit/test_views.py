@@ -15,6 +15,7 @@ from exo_benchtui.core.views import (
     SyncStatus,
     build_view,
     format_ago,
+    legend_labels,
     ms_per_token_class,
     status_line,
     success_class,
@@ -293,3 +294,15 @@ def test_models_group_into_their_own_series():
     qwen = [c for c in view.choices if c.label.startswith("Qwen")]
     assert len(qwen) == 2
     assert QWEN.rsplit("/", 1)[1] in qwen[0].label
+
+
+def test_legends_leave_out_what_every_series_shares(store):
+    assert legend_labels(["A · pp64 · T · h", "B · pp64 · T · h"]) == ["A", "B"]
+    assert legend_labels(["A · x", "A · x"]) == ["A · x", "A · x"]
+    assert legend_labels(["only · one"]) == ["only · one"]
+    lines = build_view(store).panes[0].lines
+    # All four series share the strategy and the hardware.
+    assert [line.label for line in lines] == [
+        label.replace(" · Tensor (MLX IBV) · puffin4", "")
+        for label in (c.label for c in build_view(store).shown_series)
+    ]

@@ -417,13 +417,30 @@ def _choices(store: ResultStore) -> tuple[SeriesChoice, ...]:
     )
 
 
-def _line(choice: SeriesChoice, points: Iterable[SeriesPoint], attribute: str):
+def _line(
+    choice: SeriesChoice, points: Iterable[SeriesPoint], attribute: str, label: str
+) -> ChartLine:
     xs: list[float] = []
     ys: list[float | None] = []
     for run, stage in points:
         xs.append(run.completed_at.timestamp())
         ys.append(getattr(stage, attribute))
-    return ChartLine(choice.id, choice.label, tuple(xs), tuple(ys))
+    return ChartLine(choice.id, label, tuple(xs), tuple(ys))
+
+
+def legend_labels(labels: list[str]) -> list[str]:
+    """Series labels without the parts every one of them shares.
+
+    ``Kimi · pp64/tg64 · Tensor`` and ``Qwen · pp64/tg64 · Tensor`` become
+    ``Kimi`` and ``Qwen``: a legend has little room, and what all lines
+    share tells them apart no better.
+    """
+    if len(labels) < 2:
+        return list(labels)
+    split = [label.split(" · ") for label in labels]
+    shared = set(split[0]).intersection(*split[1:])
+    kept = [" · ".join(p for p in parts if p not in shared) for parts in split]
+    return [short or full for short, full in zip(kept, labels, strict=True)]
 
 
 def _row(run: Run, index: int, stage: StageFigures) -> TableRow:
@@ -497,11 +514,14 @@ def build_view(
         shown = tuple(c for c in choices if c.id == series_id)
         left_out = 0
     points = {choice.id: store.series_points(choice.id) for choice in shown}
+    legend = legend_labels([choice.label for choice in shown])
 
     panes = []
     for attribute in _PANE_ATTRIBUTES[metric_set]:
         metric = metric_for(attribute)
-        lines = tuple(_line(c, points[c.id], attribute) for c in shown)
+        lines = tuple(
+            _line(c, points[c.id], attribute, legend[i]) for i, c in enumerate(shown)
+        )
         panes.append(
             ChartPane(metric.title, metric.unit, lines, metric.higher_is_better)
         )

@@ -28,6 +28,8 @@ class MainScreen(Screen):
     BINDINGS: ClassVar = [
         Binding("t", "toggle_table", "Table"),
         Binding("enter", "open_detail", "Detail", show=True),
+        Binding("pagedown", "page_panes(1)", "Next pane", show=False),
+        Binding("pageup", "page_panes(-1)", "Previous pane", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -59,6 +61,20 @@ class MainScreen(Screen):
         compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
         self.set_class(compact, "-compact")
         self.query_one(SummaryCards).set_compact(compact)
+        self.call_after_refresh(self._fit_panes)
+
+    def _fit_panes(self) -> None:
+        """Compact: each pane one page of the chart area, so PageDown pages."""
+        scroll = self.query_one("#charts-scroll", VerticalScroll)
+        compact = self.has_class("-compact")
+        page = max(10, scroll.size.height)
+        for pane in self.query(".pane"):
+            pane.styles.height = page if compact else "1fr"
+
+    def action_page_panes(self, direction: int) -> None:
+        scroll = self.query_one("#charts-scroll", VerticalScroll)
+        target = scroll.scroll_y + direction * max(1, scroll.size.height)
+        scroll.scroll_to(y=target, animate=False)
 
     # -- drawing -----------------------------------------------------------
 

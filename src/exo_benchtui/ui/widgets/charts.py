@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import BarsView, ChartLine, ChartPane, time_ticks
@@ -126,8 +127,11 @@ class TrendChart(PlotextPlot):
         width, height = self.size.width, self.size.height
         if self._empty_reason is not None or self._data is None or width < 10:
             return self._words(self._empty_reason or "No data")
+        # A fresh figure each time: plotext's clear_figure() keeps some layout
+        # state from the previous size, which made the same data draw
+        # differently after a resize. The old figure is released whole.
+        self._plot = Plot()
         plt = self.plt
-        plt.clear_figure()
         plt.plotsize(width, height)
         if isinstance(self._data, _Lines):
             self._draw_lines(self._data, width)
@@ -194,8 +198,16 @@ class TrendChart(PlotextPlot):
             width=0.8,
             marker=None if self.marker == "braille" else self.marker,
         )
-        every = max(1, len(positions) * 7 // max(1, width - 8))
-        shown = positions[::every]
+        # One tick per date, at its first run, thinned to fit: repeated labels
+        # made plotext's tick layout depend on string hashing (set order).
+        firsts: list[int] = []
+        seen: set[str] = set()
+        for position, label in zip(positions, bars.labels, strict=True):
+            if label not in seen:
+                seen.add(label)
+                firsts.append(position)
+        every = max(1, len(firsts) * 7 // max(1, width - 8))
+        shown = firsts[::every]
         plt.xticks(shown, [bars.labels[p - 1] for p in shown])
 
     def _draw_horizontal(self, data: _Horizontal, width: int) -> None:
