@@ -11,6 +11,9 @@ switched off, or a server that accepts connections and never answers.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -483,3 +486,36 @@ def test_a_listing_that_never_ends_is_stopped_at_the_page_cap(fault_proxy):
     assert "did not finish after 5 pages" in str(error)
     assert len(pages) == 5
     assert source.counters().get_requests == 0
+
+
+def test_a_process_quitting_while_a_read_hangs_does_not_wait_for_it(aws_env):
+    server = SilentServer()
+    program = textwrap.dedent(
+        f"""
+        from exo_benchtui.core.errors import SourceError
+        from exo_benchtui.core.sources import S3Source, SourceOptions
+        from exo_benchtui.core.store import ResultStore
+        from exo_benchtui.core.sync import SyncEngine
+
+        options = SourceOptions(
+            endpoint_url="{server.endpoint_url}", read_timeout_s=30, max_attempts=3
+        )
+        source = S3Source("bench-silent", "bench/", options)
+        try:
+            SyncEngine(source, ResultStore(), deadline_s=0.5).sync()
+        except SourceError as error:
+            print(error.kind.value)
+        """
+    )
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, timeout=100
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+
+    assert result.stdout.strip() == "transient", result.stderr
+    # A joined reader thread would hold the exit for 3 × 30 s of read time-out.
+    assert elapsed < 20

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -120,6 +120,51 @@ class _Read:
 
 class _Stop(Exception):
     """The sync was cancelled."""
+
+
+class _DaemonPool:
+    """``workers`` daemon threads running submitted calls, for one sync.
+
+    Not ``ThreadPoolExecutor``: its threads are joined when the interpreter
+    exits, so quitting while a read hangs on a silent server would wait for
+    every socket time-out and retry (most of a minute). These threads are
+    daemons; a read-only GET dropped at exit loses nothing.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = workers
+        for number in range(workers):
+            threading.Thread(
+                target=self._work, name=f"exo-sync-{number}", daemon=True
+            ).start()
+
+    def submit(self, call: Callable, *args) -> Future:
+        future: Future = Future()
+        self._tasks.put((future, call, args))
+        return future
+
+    def shutdown(self) -> None:
+        """Cancel what has not started and let the threads end; never waits."""
+        while True:
+            try:
+                task = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            if task is not None:
+                task[0].cancel()
+        for _ in range(self._workers):
+            self._tasks.put(None)
+
+    def _work(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            future, call, args = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call(*args))
+            except BaseException as exc:  # handed to whoever waits on it
+                future.set_exception(exc)
 
 
 class SyncEngine:
@@ -293,9 +338,7 @@ class SyncEngine:
         def should_stop() -> bool:
             return stop_event.is_set() or time.monotonic() >= deadline_s
 
-        executor = ThreadPoolExecutor(
-            max_workers=self.workers, thread_name_prefix="exo-sync"
-        )
+        executor = _DaemonPool(self.workers)
         try:
             try:
                 listing = self._list(executor, deadline_s, cancelled, should_stop)
@@ -333,7 +376,7 @@ class SyncEngine:
             stop_event.set()
             # Never wait here: a worker may sit in a socket read until its
             # time-out, and the deadline has to hold.
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown()
 
     def _cancelled_report(self, listed: int) -> SyncReport:
         return SyncReport(
@@ -348,7 +391,7 @@ class SyncEngine:
 
     def _list(
         self,
-        executor: ThreadPoolExecutor,
+        executor: _DaemonPool,
         deadline_s: float,
         cancelled: Callable[[], bool],
         should_stop: Callable[[], bool],
@@ -402,7 +445,7 @@ class SyncEngine:
 
     def _read_all(
         self,
-        executor: ThreadPoolExecutor,
+        executor: _DaemonPool,
         todo: list[ListedObject],
         deadline_s: float,
         progress: Callable[[int, int], None] | None,
