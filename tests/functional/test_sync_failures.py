@@ -434,14 +434,15 @@ def test_listing_allowed_but_reading_denied_is_an_authorisation_failure(
     assert len(engine.store) == 0
 
 
-def listing_page(token: str, number: int) -> bytes:
-    """One truncated ListObjectsV2 page, always pointing to ``token`` next."""
+def listing_page(token: str | None, number: int) -> bytes:
+    """One truncated ListObjectsV2 page, pointing to ``token`` next."""
+    next_token = f"<NextContinuationToken>{token}</NextContinuationToken>"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
         "<Name>bench-loop</Name><Prefix>bench/</Prefix><KeyCount>1</KeyCount>"
         "<MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>"
-        f"<NextContinuationToken>{token}</NextContinuationToken>"
+        f"{next_token if token else ''}"
         f"<Contents><Key>bench/{number}.json</Key>"
         "<LastModified>2025-06-01T00:00:00.000Z</LastModified>"
         '<ETag>"0123"</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass>'
@@ -519,3 +520,36 @@ def test_a_process_quitting_while_a_read_hangs_does_not_wait_for_it(aws_env):
     assert result.stdout.strip() == "transient", result.stderr
     # A joined reader thread would hold the exit for 3 × 30 s of read time-out.
     assert elapsed < 20
+
+
+def test_a_truncated_page_without_a_token_is_not_taken_as_the_whole(
+    s3_admin, new_bucket, fault_proxy
+):
+    bucket = new_bucket()
+    upload(s3_admin, bucket, result_objects(3))
+    engine = engine_for(fault_proxy.endpoint_url, bucket)
+    engine.sync()
+    fault_proxy.inject(
+        Fault(200, "", query_has="list-type=2", body=lambda _: listing_page(None, 9))
+    )
+
+    error = failure_of(engine)
+
+    assert "truncated page with no token" in str(error)
+    # Nothing dropped on the word of a cut-off listing.
+    assert len(engine.store) == 3
+
+
+def test_a_read_time_out_within_the_deadline_is_transient(aws_env):
+    server = SilentServer()
+    engine = engine_for(
+        server.endpoint_url, "bench-silent", max_attempts=1, read_timeout_s=0.3
+    )
+    try:
+        error = failure_of(engine)
+    finally:
+        server.close()
+
+    assert error.kind is FailureKind.TRANSIENT
+    assert error.title == "S3 did not answer in time"
+    assert server.endpoint_url in str(error)

@@ -197,7 +197,11 @@ class S3Source(_Counting):
     def _connect(self):
         options = self.options
         place = S3Place(
-            self.bucket, self.prefix, self.endpoint_url, options.region, options.profile
+            self.bucket,
+            self.prefix,
+            self.endpoint_url,
+            options.region,
+            options.profile or os.environ.get("AWS_PROFILE"),
         )
         config = {
             "max_pool_connections": options.max_pool_connections
@@ -266,8 +270,12 @@ class S3Source(_Counting):
                             )
                         )
                 token = page.get("NextContinuationToken")
-                if not page.get("IsTruncated") or not token:
+                if not page.get("IsTruncated"):
                     break
+                if not token:
+                    # Taking a cut-off listing as whole would drop every key
+                    # after it from the store.
+                    raise self._broken_listing("sent a truncated page with no token")
                 if token in seen_tokens:
                     raise self._broken_listing("repeated a continuation token")
                 seen_tokens.add(token)
