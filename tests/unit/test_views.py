@@ -229,6 +229,8 @@ def test_time_ticks_carry_readable_dates():
     assert positions[0] == start
     _, short_labels = time_ticks(start, start + 3600, 2)
     assert short_labels == ["11-01 00:00", "11-01 01:00"]
+    _, seconds = time_ticks(start, start + 60, 3)
+    assert seconds == ["00:00:00", "00:00:30", "00:01:00"]
     one, one_label = time_ticks(start, start, 4)
     assert one == [start] and one_label == ["11-01 00:00"]
 

@@ -317,14 +317,20 @@ def format_in(seconds: float) -> str:
 def time_ticks(start: float, end: float, count: int) -> tuple[list[float], list[str]]:
     """About ``count`` evenly spread x-axis ticks between two Unix times.
 
-    The labels carry the date, and the hour when the span is under two days.
+    The labels carry the date, and the hour when the span is under two
+    days; under ten minutes (one run's snapshots) only the time of day.
     """
     count = max(1, count)
     if end <= start:
         at = datetime.fromtimestamp(start, UTC)
         return [start], [at.strftime("%m-%d %H:%M")]
     span_s = end - start
-    pattern = "%m-%d %H:%M" if span_s < 2 * 86400 else "%m-%d"
+    if span_s < 600:
+        pattern = "%H:%M:%S"  # a run's own snapshots span seconds to minutes
+    elif span_s < 2 * 86400:
+        pattern = "%m-%d %H:%M"
+    else:
+        pattern = "%m-%d"
     positions = [start + span_s * i / max(1, count - 1) for i in range(count)]
     labels = [datetime.fromtimestamp(p, UTC).strftime(pattern) for p in positions]
     if count > 1 and len(set(labels)) < len(labels):

@@ -59,19 +59,28 @@ class DetailScreen(Screen):
         self.detail: RunDetail | None = None
 
     def compose(self) -> ComposeResult:
+        marker = self.app.console_profile.chart_marker
         with VerticalScroll(id="detail-scroll"):
             yield Static(self._summary(), id="detail-summary")
             yield Static(self._stages(None), id="detail-stages")
-            yield TrendChart(id="detail-failures", classes="detail-chart")
+            yield TrendChart(
+                marker=marker, id="detail-failures", classes="detail-chart"
+            )
             loading = self.app.get_loading_widget()
             loading.id = "detail-loading"
             yield loading
             yield Static(id="detail-message")
             with Grid(id="detail-snapshots"):
-                yield TrendChart(id="snap-nodes", classes="detail-chart")
-                yield TrendChart(id="snap-instances", classes="detail-chart")
-                yield TrendChart(id="snap-cluster", classes="detail-chart")
-                yield TrendChart(id="snap-memory", classes="detail-chart")
+                yield TrendChart(marker=marker, id="snap-nodes", classes="detail-chart")
+                yield TrendChart(
+                    marker=marker, id="snap-instances", classes="detail-chart"
+                )
+                yield TrendChart(
+                    marker=marker, id="snap-cluster", classes="detail-chart"
+                )
+                yield TrendChart(
+                    marker=marker, id="snap-memory", classes="detail-chart"
+                )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -42,9 +42,10 @@ class MainScreen(Screen):
                 VerticalScroll(id="charts-scroll"),
                 Grid(id="charts"),
             ):
+                marker = self.app.console_profile.chart_marker
                 for index in range(3):
-                    yield TrendChart(id=f"pane-{index}", classes="pane")
-                yield TrendChart(id="pane-bars", classes="pane")
+                    yield TrendChart(marker=marker, id=f"pane-{index}", classes="pane")
+                yield TrendChart(marker=marker, id="pane-bars", classes="pane")
             with TabPane("Runs", id="runs-tab"):
                 yield RunsTable(id="runs")
         yield Footer()
