@@ -81,11 +81,21 @@ def headlines(
                 metric.title,
                 value_text,
                 metric.unit,
-                change.summary(ascii_only=ascii_only),
+                _change_words(change, ascii_only=ascii_only),
                 verdict_name(change),
             )
         )
     return found
+
+
+def _change_words(change: metrics.Change, *, ascii_only: bool) -> str:
+    """``worse ^ +100 ms (+4.8 %)``: the verdict first, so a narrow figure
+    that cuts the line still says whether it is good news."""
+    arrow = change.arrow_ascii if ascii_only else change.arrow
+    parts = [change.words, arrow, change.delta_text]
+    if change.pct_text:
+        parts.append(f"({change.pct_text})")
+    return " ".join(part for part in parts if part)
 
 
 class HeadlineFigure(Vertical):
@@ -182,7 +192,9 @@ class KioskScreen(Screen):
         self._started_at = self.app.clock()
         self.watch(self.app, "data_version", self._data_changed, init=False)
         self.watch(self.app, "sync_status", self._status_changed, init=False)
+        self._set_text("#kiosk-news", None)
         self._data_changed()
+        self._show_freshness(self._started_at)
         self._tick_timer = self.set_interval(1.0, self.tick, name="kiosk clock")
 
     # -- the once-a-second tick --------------------------------------------
@@ -261,7 +273,7 @@ class KioskScreen(Screen):
         self._shown_id = summary.id
         label = self._safe(summary.label)
         position = f"{self._index + 1}/{len(self._series)}"
-        self._set_text("#kiosk-series", f"{label}   [{position}]")
+        self._set_text("#kiosk-series", f"[{position}]  {label}")
         store: ResultStore = self.app.store
         for headline, metric in zip(
             headlines(store, summary.id, ascii_only=ascii_only),
@@ -273,9 +285,10 @@ class KioskScreen(Screen):
         points = store.series_points(summary.id)
         xs = tuple(run.completed_at.timestamp() for run, _ in points)
         for metric in HEADLINE_METRICS:
+            # No legend: one series, already named in large at the top.
             line = ChartLine(
                 summary.id,
-                label,
+                "",
                 xs,
                 tuple(metric.value(stage) for _, stage in points),
             )
@@ -390,6 +403,7 @@ class KioskScreen(Screen):
         self._texts[selector] = words
         widget = self.query_one(selector, Static)
         widget.display = words is not None
-        # The banner wraps so that all of "why" is read; the others are one line.
-        wrap = selector == "#kiosk-stale"
-        widget.update(Text(words or "", no_wrap=not wrap, overflow="ellipsis"))
+        # Long words wrap (the banner's "why", a long series label) rather
+        # than end in an ellipsis, which the console's font does not have.
+        wrap = selector != "#kiosk-clock"
+        widget.update(Text(words or "", no_wrap=not wrap, overflow="crop"))
