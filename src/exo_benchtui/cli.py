@@ -300,13 +300,12 @@ def print_summary(settings: Settings, output_format: str) -> int:
     from exo_benchtui.core.sources import open_source
     from exo_benchtui.core.store import ResultStore
     from exo_benchtui.core.sync import SyncEngine
-    from exo_benchtui.logs import log_sync
 
     source = open_source(settings.source, settings.source_options())
     store = ResultStore()
     engine = SyncEngine(source, store, workers=settings.workers)
+    # The engine logs the sync (counts, requests, bytes, duration) itself.
     sync_report = engine.sync()
-    log_sync(sync_report, source.location)
     sync = sync_report if settings.is_s3 else None
     if output_format == "json":
         click.echo(report.render_json(store, sync=sync))

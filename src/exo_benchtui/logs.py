@@ -1,11 +1,11 @@
 """The log file: what the program did, for the user to read after the fact.
 
 The dashboard owns the terminal, so nothing is logged to the screen: records
-go to a small rotating file (``--log-file``, by default in the platform's state
-directory). What is logged: start-up settings, each sync with its counts and
-duration, each failure with its kind. Credentials are never logged; a filter
-also masks anything shaped like an AWS access key id or signature, in case a
-library puts one in a message.
+go to a small rotating file (``--log-file``, by default in the platform's
+state directory). What is logged: what was started on which source, each sync
+with its counts and duration (by the sync engine), each failure with its kind.
+Credentials are never logged; a filter also masks anything shaped like an AWS
+access key id or signature, in case a library puts one in a message.
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ import logging
 import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from exo_benchtui.core.errors import BenchTuiError, UsageError
-
-if TYPE_CHECKING:
-    from exo_benchtui.core.sync import SyncReport
 
 LOGGER_NAME = "exo_benchtui"
 MAX_LOG_BYTES = 1024 * 1024
@@ -103,37 +99,7 @@ def setup_logging(path: Path, level: str = "INFO") -> AppLogHandler:
     return handler
 
 
-def log_sync(report: SyncReport, location: str) -> None:
-    """One line per sync: what changed, the requests made, bytes and time."""
-    log.info(
-        "sync of %s: %d added, %d updated, %d removed, %d unchanged, "
-        "%d problems; %d LIST and %d GET requests, %d bytes in %.2f s",
-        location,
-        _count(report.added),
-        _count(report.updated),
-        _count(report.removed),
-        _count(report.unchanged),
-        len(report.problems),
-        report.list_requests,
-        report.get_requests,
-        report.bytes_read,
-        report.duration_s,
-    )
-    for key, message in sorted(report.problems.items()):
-        log.warning("document %s: %s", key, message)
-
-
 def log_failure(error: BenchTuiError, context: str = "") -> None:
     """A failure with its kind, as the user was told it."""
     where = f"{context}: " if context else ""
     log.error("%s%s failure: %s", where, error.kind.value, error)
-
-
-def _count(value: object) -> int:
-    # SyncReport fields are counts or collections of keys.
-    if isinstance(value, int):
-        return value
-    try:
-        return len(value)  # type: ignore[arg-type]
-    except TypeError:
-        return 0

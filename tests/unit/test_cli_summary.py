@@ -94,7 +94,7 @@ def test_summary_logs_the_sync(tmp_path, capsys):
     assert code == 0
     text = log_file.read_text(encoding="utf-8")
     assert "summary on" in text
-    assert "2 added, 0 updated, 0 removed, 0 unchanged, 0 problems" in text
+    assert "2 listed, 2 added, 0 updated, 0 removed, 0 problems" in text
 
 
 def test_s3_summary_gains_sync_figures(capsys, monkeypatch):
