@@ -553,3 +553,29 @@ def test_a_read_time_out_within_the_deadline_is_transient(aws_env):
     assert error.kind is FailureKind.TRANSIENT
     assert error.title == "S3 did not answer in time"
     assert server.endpoint_url in str(error)
+
+
+def test_sync_complete_goes_on_until_a_slow_source_is_fully_read(
+    s3_admin, new_bucket, moto_endpoint
+):
+    bucket = new_bucket()
+    results = result_objects(12)
+    upload(s3_admin, bucket, results)
+    engine = engine_for(moto_endpoint, bucket, deadline_s=1.0)
+    engine.workers = 2
+    # A slow link: each read takes a quarter of a second, so one sync of
+    # one second cannot read all twelve.
+    engine.source.client.meta.events.register(
+        "before-call.s3.GetObject", lambda **_: time.sleep(0.25)
+    )
+
+    report = engine.sync_complete()
+
+    rounds = report.list_requests  # one single-page listing per round
+    assert rounds >= 2
+    assert report.remaining == 0
+    assert report.added == tuple(sorted(r.key for r in results))
+    assert report.problems == {}
+    # Reads in flight at a deadline finish unseen and are made again.
+    assert 12 <= report.get_requests <= 12 + 2 * (rounds - 1)
+    assert len(engine.store) == 12

@@ -311,6 +311,53 @@ class SyncEngine:
             )
             return final
 
+    def sync_complete(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        *,
+        max_rounds: int = 100,
+    ) -> SyncReport:
+        """Sync again while a sync ran out of time but was making progress.
+
+        For one-shot callers such as ``summary``, which must not print a half
+        loaded bucket. Returns one report for all rounds (requests, bytes and
+        time summed; ``unchanged`` as the first round found it); raises like
+        :meth:`sync`.
+        """
+        rounds = [self.sync(progress, cancelled)]
+        while rounds[-1].remaining and not rounds[-1].cancelled:
+            if len(rounds) >= max_rounds:
+                break
+            rounds.append(self.sync(progress, cancelled))
+        if len(rounds) == 1:
+            return rounds[0]
+        last = rounds[-1]
+        added = sorted({key for r in rounds for key in r.added})
+        updated = sorted({key for r in rounds for key in r.updated} - set(added))
+        problems: dict[str, str] = {}
+        for r in rounds:
+            for key in (*r.added, *r.updated):
+                problems.pop(key, None)
+            problems.update(r.problems)
+        return SyncReport(
+            location=last.location,
+            listed=last.listed,
+            added=tuple(added),
+            updated=tuple(updated),
+            removed=tuple(sorted({key for r in rounds for key in r.removed})),
+            unchanged=rounds[0].unchanged,
+            problems=problems,
+            list_requests=sum(r.list_requests for r in rounds),
+            get_requests=sum(r.get_requests for r in rounds),
+            bytes_read=sum(r.bytes_read for r in rounds),
+            duration_s=sum(r.duration_s for r in rounds),
+            finished_at=last.finished_at,
+            last_success_at=last.last_success_at,
+            cancelled=last.cancelled,
+            remaining=last.remaining,
+        )
+
     def _failed(self, error: SourceError, started_s: float) -> None:
         now = self._clock()
         with self._state_lock:
