@@ -304,8 +304,9 @@ def print_summary(settings: Settings, output_format: str) -> int:
     source = open_source(settings.source, settings.source_options())
     store = ResultStore()
     engine = SyncEngine(source, store, workers=settings.workers)
-    # The engine logs the sync (counts, requests, bytes, duration) itself.
-    sync_report = engine.sync()
+    # sync_complete: a big bucket may need more than one sync's deadline, and a
+    # summary must not print a half-read bucket. The engine logs each sync.
+    sync_report = engine.sync_complete()
     sync = sync_report if settings.is_s3 else None
     if output_format == "json":
         click.echo(report.render_json(store, sync=sync))
@@ -315,7 +316,10 @@ def print_summary(settings: Settings, output_format: str) -> int:
         from rich.console import Console
 
         Console().print(report.render_table(store))
-    return EXIT_PROBLEMS if store.problems() or sync_report.problems else EXIT_OK
+    if sync_report.remaining:
+        _error(f"{sync_report.remaining} documents were not read in time")
+    incomplete = sync_report.problems or sync_report.remaining
+    return EXIT_PROBLEMS if store.problems() or incomplete else EXIT_OK
 
 
 # -- demo ---------------------------------------------------------------------
