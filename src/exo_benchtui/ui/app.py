@@ -46,6 +46,7 @@ from exo_benchtui.ui.messages import (
     SyncFailed,
     SyncProgressed,
 )
+from exo_benchtui.ui.widgets.glyphs import overflow
 
 MIN_REFRESH_S = 5.0
 """The shortest refresh interval; shorter would hammer the bucket."""
@@ -277,7 +278,7 @@ class BenchApp(App):
 
     def series_note(self, view: DashboardView) -> Text:
         """The line under the cards: what the cards and charts follow."""
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(no_wrap=True, overflow=overflow(self))
         if view.series_id is None:
             text.append("All series")
             if view.left_out_series:
@@ -288,7 +289,7 @@ class BenchApp(App):
         else:
             text.append("Series: ")
             text.append(view.shown_series[0].label if view.shown_series else "gone")
-        if view.cards_series_label:
+        if view.cards_series_label and view.series_id is None:
             text.append(" · cards follow ")
             text.append(view.cards_series_label)
         names = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +25,7 @@ from exo_benchtui.core.series import series_label
 from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import ChartLine, format_number, format_time
 from exo_benchtui.ui.widgets.charts import TrendChart
+from exo_benchtui.ui.widgets.glyphs import for_terminal
 
 _GIB = 1024**3
 
@@ -120,10 +122,11 @@ class DetailScreen(Screen):
         if detail.problems:
             words = Text(f"{len(detail.problems)} problems in this document:\n")
             for problem in detail.problems[:10]:
-                words.append(
+                line = (
                     f"  {printable(problem.path, one_line=True)}: "
                     f"{printable(problem.message, one_line=True)}\n"
                 )
+                words.append(for_terminal(self.app, line))
             message.update(words)
             message.display = True
         elif not has_snapshots:
@@ -153,7 +156,7 @@ class DetailScreen(Screen):
         self.query_one("#detail-loading").display = False
         message = self.query_one("#detail-message", Static)
         words = Text("Could not read this run again: ")
-        words.append(printable(str(error), one_line=True))
+        words.append(for_terminal(self.app, printable(str(error), one_line=True)))
         message.update(words)
         message.display = True
 
@@ -182,11 +185,12 @@ class DetailScreen(Screen):
             ("Duration", duration),
         ]
         for name, value in fields:
-            table.add_row(Text(name), Text(value))
+            table.add_row(Text(name), Text(for_terminal(self.app, value)))
         return table
 
     def _stages(self, detail: RunDetail | None) -> Table:
-        table = Table(title=Text("Stages"), show_lines=False)
+        # SQUARE: single lines, which the Linux console's font has.
+        table = Table(title=Text("Stages"), show_lines=False, box=box.SQUARE)
         for heading in (
             "Stage",
             "Config",
@@ -211,8 +215,8 @@ class DetailScreen(Screen):
             else:
                 config_text = printable(series_label(stage.series), one_line=True)
             table.add_row(
-                Text(_p(stage.name)),
-                Text(config_text),
+                Text(for_terminal(self.app, _p(stage.name))),
+                Text(for_terminal(self.app, config_text)),
                 Text(f"{_p(stage.successful)}/{_p(stage.failed)}"),
                 Text(format_number(stage.success_rate_pct)),
                 Text(format_number(stage.avg_response_ms)),

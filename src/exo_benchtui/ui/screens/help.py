@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from exo_benchtui.ui.widgets.glyphs import for_terminal
+
 
 def help_text() -> str:
     """The help page, kept in a resource file beside this module."""
@@ -29,7 +31,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(Text(help_text()), id="help-text")
+            yield Static(Text(for_terminal(self.app, help_text())), id="help-text")
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

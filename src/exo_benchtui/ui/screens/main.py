@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -13,6 +14,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from exo_benchtui.core.views import DashboardView, StatusLine
 from exo_benchtui.ui.widgets.cards import SummaryCards
 from exo_benchtui.ui.widgets.charts import TrendChart
+from exo_benchtui.ui.widgets.glyphs import ascii_only, for_terminal
 from exo_benchtui.ui.widgets.runs_table import RunsTable
 from exo_benchtui.ui.widgets.status import StatusBar
 
@@ -22,12 +24,19 @@ COMPACT_HEIGHT = 36
 """Below this height likewise: four panes in a grid would be too short to read."""
 
 
+class ChartsScroll(VerticalScroll):
+    """The chart area; in compact mode each pane is sized to one page of it."""
+
+    def on_resize(self) -> None:
+        self.screen.fit_panes()
+
+
 class MainScreen(Screen):
     """What the dashboard shows at a glance; it draws the app's current view."""
 
     BINDINGS: ClassVar = [
         Binding("t", "toggle_table", "Table"),
-        Binding("enter", "open_detail", "Detail", show=True),
+        Binding("enter", "open_detail", "Detail", show=True, key_display="Enter"),
         Binding("pagedown", "page_panes(1)", "Next pane", show=False),
         Binding("pageup", "page_panes(-1)", "Previous pane", show=False),
     ]
@@ -39,7 +48,7 @@ class MainScreen(Screen):
         with TabbedContent(id="tabs", initial="charts-tab"):
             with (
                 TabPane("Charts", id="charts-tab"),
-                VerticalScroll(id="charts-scroll"),
+                ChartsScroll(id="charts-scroll"),
                 Grid(id="charts"),
             ):
                 marker = self.app.console_profile.chart_marker
@@ -62,9 +71,11 @@ class MainScreen(Screen):
         compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
         self.set_class(compact, "-compact")
         self.query_one(SummaryCards).set_compact(compact)
-        self.call_after_refresh(self._fit_panes)
+        # Every key must fit on 80 columns; the compact footer's spacing does.
+        self.query_one(Footer).compact = compact
+        self.call_after_refresh(self.fit_panes)
 
-    def _fit_panes(self) -> None:
+    def fit_panes(self) -> None:
         """Compact: each pane one page of the chart area, so PageDown pages."""
         scroll = self.query_one("#charts-scroll", VerticalScroll)
         compact = self.has_class("-compact")
@@ -85,9 +96,12 @@ class MainScreen(Screen):
         self.query_one(SummaryCards).show(view.cards)
         note = self.query_one("#series-note", Static)
         note.update(self.app.series_note(view))
+        if ascii_only(self.app):
+            note.update(Text(for_terminal(self.app, note.content.plain), no_wrap=True))
         for index, pane in enumerate(view.panes):
             self.query_one(f"#pane-{index}", TrendChart).show_pane(pane)
         self.query_one("#pane-bars", TrendChart).show_bars(view.bars)
+
         self.query_one(RunsTable).show(view.rows)
 
     def show_status(self, line: StatusLine, progress: tuple[int, int] | None) -> None:

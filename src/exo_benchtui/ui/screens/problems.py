@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from exo_benchtui.core.model import Problem
 from exo_benchtui.core.text import printable
+from exo_benchtui.ui.widgets.glyphs import for_terminal
 
 
 class ProblemsScreen(Screen):
@@ -38,9 +39,10 @@ class ProblemsScreen(Screen):
         table.add_column("What", key="message")
         for problem in self._problems:
             table.add_row(
-                Text(printable(problem.key, one_line=True)),
-                Text(printable(problem.path, one_line=True)),
-                Text(printable(problem.message, one_line=True)),
+                *(
+                    Text(for_terminal(self.app, printable(part, one_line=True)))
+                    for part in (problem.key, problem.path, problem.message)
+                )
             )
         yield table
         yield Footer()

@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from exo_benchtui.core.views import SeriesChoice, format_time
+from exo_benchtui.ui.widgets.glyphs import for_terminal
 
 ALL_SERIES = "__all__"
 
@@ -35,7 +36,7 @@ class SeriesPicker(ModalScreen[str | None | bool]):
     def compose(self) -> ComposeResult:
         options = [Option(Text(f"All series ({len(self._choices)})"), id=ALL_SERIES)]
         for choice in self._choices:
-            label = Text(choice.label)
+            label = Text(for_terminal(self.app, choice.label))
             label.append(
                 f"  ({choice.runs} runs, last {format_time(choice.latest_at)})",
                 style="dim",
@@ -46,7 +47,11 @@ class SeriesPicker(ModalScreen[str | None | bool]):
             yield OptionList(*options, id="picker")
 
     def on_mount(self) -> None:
-        picker = self.query_one(OptionList)
+        found = self.query(OptionList)
+        if not found:
+            # Mounted while the app is shutting down (a key pressed after q).
+            return
+        picker = found.first()
         wanted = self._selected or ALL_SERIES
         try:
             picker.highlighted = picker.get_option_index(wanted)

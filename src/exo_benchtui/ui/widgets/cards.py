@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import CardView
+from exo_benchtui.ui.widgets.glyphs import for_terminal, overflow
 
 
 class Card(Static):
@@ -42,16 +43,17 @@ class Card(Static):
         card = self._card
         if card is None:
             return Text("")
+        shown = for_terminal
         title = Text(
-            printable(card.title, one_line=True),
+            shown(self.app, printable(card.title, one_line=True)),
             self.get_component_rich_style("card--title"),
         )
         value = Text(
-            printable(card.value_text, one_line=True),
+            shown(self.app, printable(card.value_text, one_line=True)),
             self.get_component_rich_style("card--value"),
         )
         if card.unit:
-            value.append(" " + printable(card.unit, one_line=True))
+            value.append(" " + shown(self.app, printable(card.unit, one_line=True)))
         lines = [title, value]
         if card.words:
             style_name = f"card--{card.verdict}"
@@ -64,7 +66,7 @@ class Card(Static):
             ascii_only = profile is not None and profile.ascii_only
             compact = self.has_class("-compact")
             change = card.change_text(ascii_only=ascii_only, short=compact)
-            change_text = Text(printable(change, one_line=True), style)
+            change_text = Text(shown(self.app, printable(change, one_line=True)), style)
             if compact:
                 # Compact cards put the change beside the value.
                 value.append(" ")
@@ -73,7 +75,7 @@ class Card(Static):
                 lines.append(change_text)
         width = max(1, self.content_size.width)
         for line in lines:
-            line.truncate(width, overflow="ellipsis")
+            line.truncate(width, overflow=overflow(self.app))
         return Text("\n").join(lines)
 
 

@@ -23,6 +23,7 @@ from textual_plotext.plot import Plot
 
 from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import BarsView, ChartLine, ChartPane, time_ticks
+from exo_benchtui.ui.widgets.glyphs import ellipsis, for_terminal
 
 SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red", "white")
 """Plotext colour names, one per series in order; all in the 16-colour set."""
@@ -141,6 +142,16 @@ class TrendChart(PlotextPlot):
             self._draw_horizontal(self._data, width)
         return super().render()
 
+    def _shown(self, text: str) -> str:
+        """Printable, and in ASCII on a console: plotext writes it as it is."""
+        return for_terminal(self.app, printable(text, one_line=True))
+
+    def _cut(self, text: str, cells: int) -> str:
+        if len(text) <= cells:
+            return text
+        dots = ellipsis(self.app)
+        return text[: max(1, cells - len(dots))] + dots
+
     def _words(self, message: str) -> Text:
         title = ""
         if isinstance(self._data, _Lines | _Horizontal):
@@ -149,20 +160,18 @@ class TrendChart(PlotextPlot):
             title = printable(self._data.bars.title, one_line=True)
         text = Text()
         if title:
-            text.append(title + "\n\n", style="bold")
-        text.append(printable(message))
+            text.append(self._shown(title) + "\n\n", style="bold")
+        text.append(for_terminal(self.app, printable(message)))
         return text
 
     def _draw_lines(self, data: _Lines, width: int) -> None:
         plt = self.plt
-        plt.title(data.title)
+        plt.title(self._shown(data.title))
         label_room = max(8, width - 16)
         xs: list[float] = []
         for index, line in enumerate(data.lines):
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            label = printable(line.label, one_line=True)
-            if len(label) > label_room:
-                label = label[: label_room - 1] + "…"
+            label = self._cut(self._shown(line.label), label_room)
             for number, (seg_x, seg_y) in enumerate(line.segments()):
                 xs.extend(seg_x)
                 plt.plot(
@@ -188,7 +197,7 @@ class TrendChart(PlotextPlot):
 
     def _draw_stacked(self, bars: BarsView, width: int) -> None:
         plt = self.plt
-        plt.title(printable(bars.title, one_line=True))
+        plt.title(self._shown(bars.title))
         positions = list(range(1, len(bars.x) + 1))
         plt.stacked_bar(
             positions,
@@ -212,12 +221,9 @@ class TrendChart(PlotextPlot):
 
     def _draw_horizontal(self, data: _Horizontal, width: int) -> None:
         plt = self.plt
-        plt.title(data.title)
+        plt.title(self._shown(data.title))
         room = max(8, width // 3)
-        labels = [
-            label if len(label) <= room else label[: room - 1] + "…"
-            for label in data.labels
-        ]
+        labels = [self._cut(self._shown(label), room) for label in data.labels]
         plt.bar(
             labels,
             list(data.counts),

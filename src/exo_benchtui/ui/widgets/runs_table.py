@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from exo_benchtui.core.views import TABLE_COLUMNS, TableRow
+from exo_benchtui.ui.widgets.glyphs import for_terminal, overflow
 
 # The browser page's colours for its good / fair / poor thresholds.
 _CLASS_STYLES = {"good": "green", "fair": "yellow", "poor": "red", "": ""}
@@ -33,7 +34,7 @@ class RunsTable(DataTable):
 
     def on_mount(self) -> None:
         for key, heading in TABLE_COLUMNS:
-            self.add_column(heading, key=key)
+            self.add_column(Text(for_terminal(self.app, heading)), key=key)
 
     def show(self, rows: Sequence[TableRow]) -> None:
         """Replace the rows, keeping the cursor row and the scroll position."""
@@ -65,6 +66,26 @@ class RunsTable(DataTable):
         event.stop()
         self.sort_by(str(event.column_key.value))
 
+    def _cells(self, row: TableRow) -> list[Text]:
+        def cell(text: str, style: str = "", justify=None) -> Text:
+            return Text(for_terminal(self.app, text), style=style, justify=justify)
+
+        series = cell(row.series_label)
+        series.truncate(SERIES_COLUMN_CELLS, overflow=overflow(self.app))
+        return [
+            cell(row.time_text),
+            cell(row.commit),
+            series,
+            cell(row.strategy),
+            cell(row.success_text, _CLASS_STYLES[row.success_class], "right"),
+            cell(row.ttft_text, justify="right"),
+            cell(
+                row.ms_per_token_text,
+                _CLASS_STYLES[row.ms_per_token_class],
+                "right",
+            ),
+        ]
+
     def _rebuild(self) -> None:
         current = self.row_for_cursor()
         scroll_x, scroll_y = self.scroll_x, self.scroll_y
@@ -81,7 +102,7 @@ class RunsTable(DataTable):
             ]
         self.clear()
         for row in rows:
-            self.add_row(*_cells(row), key=row.key)
+            self.add_row(*self._cells(row), key=row.key)
         if current is not None:
             keys = [row.key for row in rows]
             if current.key in keys:
@@ -93,30 +114,8 @@ class RunsTable(DataTable):
             mark = ""
             if key == self.sort_column:
                 mark = " v" if self.sort_reverse else " ^"
-            self.columns[key].label = Text(heading + mark)
+            self.columns[key].label = Text(for_terminal(self.app, heading) + mark)
 
 
 SERIES_COLUMN_CELLS = 48
 """Series labels are cut to this width so the figures stay on screen."""
-
-
-def _truncated(text: str, cells: int) -> Text:
-    cell = Text(text)
-    cell.truncate(cells, overflow="ellipsis")
-    return cell
-
-
-def _cells(row: TableRow) -> list[Text]:
-    return [
-        Text(row.time_text),
-        Text(row.commit),
-        _truncated(row.series_label, SERIES_COLUMN_CELLS),
-        Text(row.strategy),
-        Text(row.success_text, style=_CLASS_STYLES[row.success_class], justify="right"),
-        Text(row.ttft_text, justify="right"),
-        Text(
-            row.ms_per_token_text,
-            style=_CLASS_STYLES[row.ms_per_token_class],
-            justify="right",
-        ),
-    ]

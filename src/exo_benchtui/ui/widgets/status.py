@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
 from exo_benchtui.core.views import StatusLine
+from exo_benchtui.ui.widgets.glyphs import for_terminal, overflow
 
 
 class StatusBar(Horizontal):
@@ -20,7 +21,13 @@ class StatusBar(Horizontal):
     def show(self, line: StatusLine, progress: tuple[int, int] | None) -> None:
         text = self.query_one("#status-text", Static)
         # Text, never markup: the source location and errors come from outside.
-        text.update(Text(line.text, no_wrap=True, overflow="ellipsis"))
+        text.update(
+            Text(
+                for_terminal(self.app, line.text),
+                no_wrap=True,
+                overflow=overflow(self.app),
+            )
+        )
         for severity in ("ok", "warning", "error"):
             self.set_class(line.severity == severity, f"-{severity}")
         bar = self.query_one("#status-progress", ProgressBar)
