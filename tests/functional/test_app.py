@@ -9,14 +9,16 @@ none sleeps.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import DataTable, OptionList, TabbedContent
+from textual.widgets import DataTable, OptionList, ProgressBar, TabbedContent
 
 from exo_benchtui.core.text import printable
 from exo_benchtui.ui.app import BenchApp, make_app
+from exo_benchtui.ui.messages import SyncProgressed
 from exo_benchtui.ui.screens.detail import DetailScreen
 from exo_benchtui.ui.screens.help import HelpScreen
 from exo_benchtui.ui.screens.main import MainScreen
@@ -449,3 +451,30 @@ async def test_markup_and_escapes_from_documents_are_shown_literally(
     for piece in output.split("\x1b")[1:]:
         assert piece.startswith(("[", "]", "(", "7", "8", "=", ">", "P", "\\")), piece
     assert "[bold red]Evil" in screen_text.replace("&#160;", " ")
+
+
+@pilot_test
+async def test_status_line_counts_down_with_the_clock(results_dir):
+    now = [fixed_clock()]
+    app = make_app(settings_for(results_dir), clock=lambda: now[0])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        assert "synced just now · next in 60 s" in status_text(app)
+        now[0] += timedelta(seconds=100)
+        # What the once-a-second timer does:
+        app._show_status()
+        assert "synced 2 min ago · next in 0 s" in status_text(app)
+
+
+@pilot_test
+async def test_a_cold_load_shows_a_progress_bar(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        bar = app.screen.query_one("#status-progress", ProgressBar)
+        assert not bar.display
+        app.post_message(SyncProgressed(30, 120))
+        await pilot.pause()
+        assert bar.display
+        assert (bar.progress, bar.total) == (30, 120)
+        assert "reading 30/120" in status_text(app)

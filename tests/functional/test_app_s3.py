@@ -151,6 +151,10 @@ async def test_unreachable_keeps_the_last_good_data_and_says_since_when(
             text, classes = status(app)
             assert "-error" in classes
             assert "stale since 2025-11-20 12:00" in text
+            # It may recover by itself: a short warning toast, once.
+            toasts = list(app._notifications)
+            assert [t.severity for t in toasts] == ["warning"]
+            assert toasts[0].title == "Cannot reach S3"
             assert "4 runs" in text  # what was read before stays
             assert app.screen.query_one(RunsTable).row_count == 4
             assert isinstance(app.screen, MainScreen)
