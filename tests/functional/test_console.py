@@ -13,7 +13,6 @@ import re
 import pytest
 from rich.color import ColorSystem
 from textual.filter import Monochrome, NoColor
-from textual.scrollbar import ScrollBar
 from textual.widgets import Static
 
 from exo_benchtui.ui.console import (
@@ -26,7 +25,12 @@ from exo_benchtui.ui.console import (
     detect_profile,
     outside_repertoire,
 )
-from tests.functional.kiosk_fixtures import FakeClock, kiosk_settings, write_history
+from tests.functional.kiosk_fixtures import (  # noqa: F401 - autouse fixture
+    FakeClock,
+    kiosk_settings,
+    restore_scrollbar_renderer,
+    write_history,
+)
 from tests.functional.terminal import (
     Step,
     colour_sgr,
@@ -34,16 +38,6 @@ from tests.functional.terminal import (
     strip_escapes,
     user_env,
 )
-
-
-@pytest.fixture(autouse=True)
-def scrollbar_renderer():
-    """Console mode sets Textual's process-wide scrollbar renderer; put it
-    back so the dashboard's snapshot tests in the same run are unaffected."""
-    renderer = ScrollBar.renderer
-    yield
-    ScrollBar.renderer = renderer
-
 
 # -- detection -----------------------------------------------------------------
 

@@ -36,7 +36,7 @@ CONSOLE_THEME_NAME = "exo-console"
 
 # TERM names (the part before any ``-``) whose fonts are ASCII + CP437 at best.
 _LIMITED_TERMS = frozenset(
-    {"linux", "ansi", "dumb", "cons25", "cons50", "pcansi", "scoansi", "wsvt25"}
+    {"linux", "ansi", "cons25", "cons50", "pcansi", "scoansi", "wsvt25"}
 )
 
 # CP437 0x01-0x1F and 0x7F drawn as graphics; Python's cp437 codec gives
@@ -143,8 +143,8 @@ def detect_profile(
 
     ``ascii_flag`` True forces console mode (``--ascii``), False turns detection
     off, None detects it from ``TERM`` (``linux``, ``vt100``/``vt220``-like,
-    ``ansi``, ``dumb``). NO_COLOR, when present at all, means no colour, as
-    Textual itself reads it.
+    ``ansi``). An unset or ``dumb`` TERM (CI, pipes) is left alone.
+    NO_COLOR, when present at all, means no colour, as Textual reads it.
     """
     env = os.environ if environ is None else environ
     term = env.get("TERM", "").strip().lower()
@@ -162,9 +162,9 @@ def detect_profile(
         if ascii_flag:
             reasons.append("--ascii")
     colours: Colours = "16" if ascii_only else "full"
-    if "NO_COLOR" in env or term_base == "dumb":
+    if "NO_COLOR" in env:
         colours = "none"
-        reasons.append("NO_COLOR" if "NO_COLOR" in env else "TERM=dumb")
+        reasons.append("NO_COLOR")
     return ConsoleProfile(ascii_only, colours, ", ".join(reasons))
 
 
