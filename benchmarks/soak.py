@@ -1,0 +1,204 @@
+"""Soak test of the kiosk screen: memory stays flat over many refreshes and cycles.
+
+Runs the real app (``make_app`` with ``kiosk``, a real ``SyncEngine`` over a
+directory of the demo history) headless at 160x50, with a clock the script
+moves. Each iteration is one simulated refresh period and one cycle period:
+the clock moves on by ``cycle_s``, the kiosk's once-a-second tick runs (the
+series on screen changes), and a sync runs. Every few iterations a document
+is rewritten with other figures (the store version moves, so figures and
+charts are redrawn), and now and then a new run arrives (announced). Memory
+is measured after a warm-up (Textual and plotext fill their caches on the
+first frames) and at the end, with tracemalloc (Python allocations) and the
+process's resident set size.
+
+    python benchmarks/soak.py                 # 1,200 iterations at 160x50
+    python benchmarks/soak.py --cycles 3000
+
+Exit status 1 when the growth is 5 MB or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from exo_benchtui.demo.history import HistoryGenerator
+from exo_benchtui.settings import Settings
+from exo_benchtui.ui.app import make_app
+from exo_benchtui.ui.screens.kiosk import KioskScreen
+
+LIMIT_BYTES = 5 * 1024 * 1024
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+
+
+class SoakClock:
+    """The app's clock, moved only by the script."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process, from /proc (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def write_object(directory: Path, key: str, body: bytes) -> Path:
+    path = directory / key.replace("/", "_")
+    path.write_bytes(body)
+    return path
+
+
+def rewritten(body: bytes, factor: float) -> bytes:
+    """The same document with every stage's average time scaled."""
+    document = json.loads(body)
+    for stage in document["results"]["stages"]:
+        if stage.get("avg_time_per_request") is not None:
+            stage["avg_time_per_request"] *= factor
+    return json.dumps(document).encode("utf-8")
+
+
+async def soak(args: argparse.Namespace, directory: Path) -> int:
+    generator = HistoryGenerator(now=START, seed=7, runs=args.runs)
+    objects = list(generator.history())
+    for item in objects:
+        write_object(directory, item.key, item.body)
+    clock = SoakClock()
+    settings = Settings(
+        source=str(directory),
+        kiosk=True,
+        refresh_s=args.refresh_s,
+        cycle_s=args.cycle_s,
+        ascii=args.ascii,
+        log_file=directory.parent / "soak.log",
+    )
+    app = make_app(settings, clock=clock)
+    cycles = syncs = redraws = arrivals = 0
+    async with app.run_test(size=(args.width, args.height)) as pilot:
+
+        async def settle() -> None:
+            for _ in range(2):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+
+        await settle()
+        screen = app.screen
+        assert isinstance(screen, KioskScreen), screen
+
+        async def iteration(number: int) -> None:
+            nonlocal cycles, syncs, redraws, arrivals
+            clock.advance(args.cycle_s)
+            screen.tick()
+            cycles += 1
+            if number % args.rewrite_every == 0:
+                item = objects[number % len(objects)]
+                factor = 1.1 if (number // args.rewrite_every) % 2 else 1 / 1.1
+                write_object(directory, item.key, rewritten(item.body, factor))
+                redraws += 1
+            if number % args.arrive_every == 0:
+                item = generator.next_run(clock.now)
+                write_object(directory, item.key, item.body)
+                arrivals += 1
+            app.start_sync()
+            syncs += 1
+            await settle()
+
+        # Traced from before the warm-up, so that a structure replaced during
+        # the run (the store's index, the view) counts once, not twice.
+        tracemalloc.start()
+        for number in range(1, args.warmup + 1):
+            await iteration(number)
+        gc.collect()
+        traced_start, _ = tracemalloc.get_traced_memory()
+        rss_start = rss_bytes()
+        started = time.perf_counter()
+        for number in range(args.warmup + 1, args.warmup + args.cycles + 1):
+            await iteration(number)
+            done = number - args.warmup
+            if args.progress and done % args.progress == 0:
+                traced, _ = tracemalloc.get_traced_memory()
+                print(
+                    f"  ... {done} iterations, traced {traced / 2**20:.2f} MiB, "
+                    f"RSS {rss_bytes() / 2**20:.1f} MiB, "
+                    f"{time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
+        gc.collect()
+        traced_end, traced_peak = tracemalloc.get_traced_memory()
+        rss_end = rss_bytes()
+        elapsed_s = time.perf_counter() - started
+        tracemalloc.stop()
+        store_runs = app.store.total_runs
+        series_on_screen = len(app.store.series())
+        await pilot.press("ctrl+c")
+
+    mib = 1024 * 1024
+    traced_growth = traced_end - traced_start
+    rss_growth = rss_end - rss_start
+    print(
+        f"kiosk soak at {args.width}x{args.height}: {args.cycles} measured "
+        f"iterations after {args.warmup} warm-up"
+    )
+    print(f"  simulated time      {clock.now - START} (cycle {args.cycle_s:g} s)")
+    print(
+        f"  cycles {cycles}, syncs {syncs}, redraws from changed documents "
+        f"{redraws}, new runs announced {arrivals}"
+    )
+    print(f"  store at the end    {store_runs} runs, {series_on_screen} series")
+    print(
+        f"  tracemalloc         start {traced_start / mib:.2f} MiB, end "
+        f"{traced_end / mib:.2f} MiB, growth {traced_growth / mib:+.2f} MiB "
+        f"(peak {traced_peak / mib:.2f} MiB)"
+    )
+    print(
+        f"  RSS                 start {rss_start / mib:.1f} MiB, end "
+        f"{rss_end / mib:.1f} MiB, growth {rss_growth / mib:+.1f} MiB"
+    )
+    per_iteration_ms = elapsed_s / max(1, args.cycles) * 1000
+    print(f"  wall time           {elapsed_s:.1f} s ({per_iteration_ms:.0f} ms each)")
+    growth = max(traced_growth, rss_growth)
+    verdict = "OK" if growth < LIMIT_BYTES else "TOO MUCH"
+    print(f"  growth limit 5 MiB: {verdict}")
+    return 0 if growth < LIMIT_BYTES else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=1200)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=240, help="history size")
+    parser.add_argument("--cycle-s", type=float, default=20.0)
+    parser.add_argument("--refresh-s", type=float, default=20.0)
+    parser.add_argument("--rewrite-every", type=int, default=5)
+    parser.add_argument("--arrive-every", type=int, default=50)
+    parser.add_argument("--ascii", action="store_true", help="console mode")
+    parser.add_argument("--progress", type=int, default=100, help="print every N")
+    parser.add_argument("--width", type=int, default=160)
+    parser.add_argument("--height", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="exo-soak-") as tmp:
+        directory = Path(tmp) / "results"
+        directory.mkdir()
+        return asyncio.run(soak(args, directory))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
