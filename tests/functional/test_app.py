@@ -330,6 +330,7 @@ async def test_empty_directory_says_no_results(tmp_path):
         assert "no results under this prefix" in status_text(app)
         pane = app.screen.query_one("#pane-0", TrendChart)
         assert pane.empty_reason.startswith("No data")
+        assert pane.empty_reason != "Loading…"  # the first sync ended it
         assert "No data" in str(pane.render())
 
 

@@ -87,6 +87,8 @@ async def test_bucket_not_found(aws_env, moto_endpoint):
         text, classes = status(app)
         assert "Bucket not found" in text
         assert "-error" in classes
+        chart = app.screen.query_one("#pane-0")
+        assert chart.empty_reason == "No data: Bucket not found"
 
 
 @pilot_test

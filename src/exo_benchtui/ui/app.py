@@ -76,7 +76,9 @@ class BenchApp(App):
     """The store version that the screens show."""
     sync_status: reactive[SyncStatus] = reactive(SyncStatus, init=False)
     """How fresh the data is, the last error, and the next sync."""
-    current_view: reactive[DashboardView | None] = reactive(None, init=False)
+    current_view: reactive[DashboardView | None] = reactive(
+        None, init=False, always_update=True
+    )
     """What the main screen draws, rebuilt when the data or the selection moved."""
     series_id: reactive[str | None] = reactive(None, init=False)
     """The selected series, or None for all."""
@@ -181,6 +183,7 @@ class BenchApp(App):
             self._schedule_next()
             return
         last_success = report.last_success_at or report.finished_at or self.clock()
+        first_success = self.sync_status.last_success_at is None
         self.sync_status = _replace(
             self.sync_status,
             last_success_at=last_success,
@@ -190,7 +193,8 @@ class BenchApp(App):
             syncing=False,
             listed=report.listed,
         )
-        if self.store.version != self.data_version:
+        if first_success or self.store.version != self.data_version:
+            # The first success also ends "Loading…", even with nothing found.
             self._rebuild_view()
         self._schedule_next()
 
@@ -207,7 +211,8 @@ class BenchApp(App):
             syncing=False,
         )
         self.show_failure(message.error, repeated=previous.last_error is not None)
-        if self.store.version != self.data_version:
+        never_read = previous.last_success_at is None
+        if never_read or self.store.version != self.data_version:
             self._rebuild_view()
         self._schedule_next()
 

@@ -11,6 +11,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import DashboardView, StatusLine
 from exo_benchtui.ui.widgets.cards import SummaryCards
 from exo_benchtui.ui.widgets.charts import TrendChart
@@ -98,9 +99,21 @@ class MainScreen(Screen):
         note.update(self.app.series_note(view))
         if ascii_only(self.app):
             note.update(Text(for_terminal(self.app, note.content.plain), no_wrap=True))
-        for index, pane in enumerate(view.panes):
-            self.query_one(f"#pane-{index}", TrendChart).show_pane(pane)
-        self.query_one("#pane-bars", TrendChart).show_bars(view.bars)
+        charts = [self.query_one(f"#pane-{i}", TrendChart) for i in range(3)]
+        bars = self.query_one("#pane-bars", TrendChart)
+        status = self.app.sync_status
+        if not view.total_runs and status.last_success_at is None:
+            # Nothing read yet: say why rather than a bare "no data".
+            reason = "Loading…"
+            if status.last_error is not None:
+                reason = f"No data: {printable(status.last_error.title)}"
+            for chart, pane in zip(charts, view.panes, strict=True):
+                chart.show_lines(f"{pane.title} ({pane.unit})", (), reason)
+            bars.show_lines(view.bars.title, (), reason)
+        else:
+            for chart, pane in zip(charts, view.panes, strict=True):
+                chart.show_pane(pane)
+            bars.show_bars(view.bars)
 
         self.query_one(RunsTable).show(view.rows)
 
