@@ -351,6 +351,12 @@ async def test_80x24_compresses_cards_and_stacks_panes(results_dir):
         assert pane_1.region.y >= pane.region.bottom or not pane_1.region
         # One pane a page: PageDown brings the next one to the top.
         scroll = screen.query_one("#charts-scroll")
+        # The panes are fitted when the chart area reports its size: let the
+        # resize events be handled (a busy machine may need a few rounds).
+        for _ in range(20):
+            if pane.region.height == scroll.size.height:
+                break
+            await pilot.pause()
         assert pane.region.height == scroll.size.height
         await pilot.press("pagedown")
         await pilot.pause()
