@@ -9,9 +9,10 @@ one place, :meth:`BenchApp.show_failure`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -47,6 +48,10 @@ from exo_benchtui.ui.messages import (
     SyncProgressed,
 )
 from exo_benchtui.ui.widgets.glyphs import overflow
+
+if TYPE_CHECKING:
+    from exo_benchtui.core.sync import SyncEngine
+    from exo_benchtui.settings import Settings
 
 MIN_REFRESH_S = 5.0
 """The shortest refresh interval; shorter would hammer the bucket."""
@@ -87,8 +92,8 @@ class BenchApp(App):
 
     def __init__(
         self,
-        settings: Any,
-        engine: Any,
+        settings: Settings,
+        engine: SyncEngine,
         store: ResultStore,
         *,
         clock: Callable[[], datetime] = _utc_now,
@@ -118,7 +123,7 @@ class BenchApp(App):
         return super().get_loading_widget()
 
     def on_mount(self) -> None:
-        if getattr(self.settings, "kiosk", False):
+        if self.settings.kiosk:
             from exo_benchtui.ui.screens.kiosk import KioskScreen
 
             self.push_screen(KioskScreen())
@@ -200,7 +205,7 @@ class BenchApp(App):
 
     def on_sync_failed(self, message: SyncFailed) -> None:
         previous = self.sync_status
-        stale_since = getattr(self.engine, "stale_since", None)
+        stale_since = self.engine.stale_since
         if stale_since is None:
             stale_since = previous.stale_since or message.at
         self.sync_status = _replace(
@@ -217,10 +222,8 @@ class BenchApp(App):
         self._schedule_next()
 
     def _schedule_next(self) -> None:
-        delay_s = self.refresh_s
-        next_delay = getattr(self.engine, "next_delay_s", None)
-        if callable(next_delay):
-            delay_s = max(MIN_REFRESH_S, float(next_delay(self.refresh_s)))
+        # The engine backs off while syncs keep failing.
+        delay_s = max(MIN_REFRESH_S, self.engine.next_delay_s(self.refresh_s))
         self.sync_status = _replace(
             self.sync_status, next_sync_at=self.clock() + timedelta(seconds=delay_s)
         )
@@ -381,15 +384,13 @@ class BenchApp(App):
 
 
 def _replace(status: SyncStatus, **changes: Any) -> SyncStatus:
-    from dataclasses import replace
-
     return replace(status, **changes)
 
 
 def make_app(
-    settings: Any,
+    settings: Settings,
     *,
-    engine: Any = None,
+    engine: SyncEngine | None = None,
     store: ResultStore | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> BenchApp:
@@ -408,7 +409,7 @@ def make_app(
 
         source = open_source(settings.source, settings.source_options())
         engine = SyncEngine(source, store, workers=settings.workers, clock=clock)
-    profile = detect_profile(ascii_flag=getattr(settings, "ascii", None))
+    profile = detect_profile(ascii_flag=settings.ascii)
     css_paths = [_HERE / "app.tcss"]
     if profile.console_mode:
         css_paths.append(CONSOLE_TCSS)
