@@ -25,13 +25,6 @@ COMPACT_HEIGHT = 36
 """Below this height likewise: four panes in a grid would be too short to read."""
 
 
-class ChartsScroll(VerticalScroll):
-    """The chart area; in compact mode each pane is sized to one page of it."""
-
-    def on_resize(self) -> None:
-        self.screen.fit_panes()
-
-
 class MainScreen(Screen):
     """What the dashboard shows at a glance; it draws the app's current view."""
 
@@ -49,7 +42,7 @@ class MainScreen(Screen):
         with TabbedContent(id="tabs", initial="charts-tab"):
             with (
                 TabPane("Charts", id="charts-tab"),
-                ChartsScroll(id="charts-scroll"),
+                VerticalScroll(id="charts-scroll"),
                 Grid(id="charts"),
             ):
                 marker = self.app.console_profile.chart_marker
@@ -68,21 +61,14 @@ class MainScreen(Screen):
         self._apply_size()
 
     def _apply_size(self) -> None:
-        width, height = self.size
+        # From the terminal's size, which is known before this screen's
+        # layout is: the first frame at a new size is already the right one.
+        width, height = self.app.size
         compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
         self.set_class(compact, "-compact")
         self.query_one(SummaryCards).set_compact(compact)
         # Every key must fit on 80 columns; the compact footer's spacing does.
         self.query_one(Footer).compact = compact
-        self.call_after_refresh(self.fit_panes)
-
-    def fit_panes(self) -> None:
-        """Compact: each pane one page of the chart area, so PageDown pages."""
-        scroll = self.query_one("#charts-scroll", VerticalScroll)
-        compact = self.has_class("-compact")
-        page = max(10, scroll.size.height)
-        for pane in self.query(".pane"):
-            pane.styles.height = page if compact else "1fr"
 
     def action_page_panes(self, direction: int) -> None:
         scroll = self.query_one("#charts-scroll", VerticalScroll)
