@@ -569,3 +569,15 @@ def test_detail_reports_broken_snapshots():
     assert "$.metrics.snapshots[1].node_tasks[0].running_tasks" in where
     assert '$.metrics.snapshots[1].node_memory["node id"]' in where
     assert len(detail.cluster_running.points) == 1
+
+
+@pytest.mark.parametrize("document", [{}, {"not": "a bench doc"}, {"metrics": {}}])
+def test_json_without_any_result_section_is_not_a_run(document):
+    outcome = parse_document(
+        "results/bogus.json",
+        json.dumps(document).encode(),
+        last_modified=datetime(2026, 12, 3, tzinfo=UTC),
+    )
+    assert outcome.run is None
+    assert outcome.error is not None
+    assert "not an EXO benchmark result" in outcome.error

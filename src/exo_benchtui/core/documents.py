@@ -484,6 +484,10 @@ def _metadata_value(metadata: Mapping[str, str] | None, name: str) -> str | None
     return None
 
 
+_SECTIONS = ("metadata", "cluster", "configuration", "results")
+"""The top-level sections of a result document; at least one must be there."""
+
+
 def _read_run(
     key: str,
     document: Any,
@@ -493,6 +497,17 @@ def _read_run(
     if not isinstance(document, dict):
         return ParseOutcome(
             key, None, error=f"expected a JSON object, found {_describe(document)}"
+        )
+    if not any(isinstance(document.get(name), dict) for name in _SECTIONS):
+        # Without any of its sections a JSON file is not a result document:
+        # counting it as a run would give it the file's time and let it lead
+        # the "last benchmark" figures.
+        return ParseOutcome(
+            key,
+            None,
+            error="not an EXO benchmark result: none of the sections "
+            + ", ".join(_SECTIONS)
+            + " is an object",
         )
     reader = _Reader(key)
     metadata = reader.section(document, "metadata", "$")
