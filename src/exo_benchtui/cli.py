@@ -9,6 +9,7 @@ the one place that turns errors into a message and an exit code: 0 fine,
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -268,7 +269,7 @@ def _run_dashboard(settings: Settings) -> int:
     short_help="Print the results as a table, JSON or Markdown.",
     epilog="Exit codes: 0 all documents read, 1 some problems, 2 bad usage.",
 )
-@click.argument("source")
+@click.argument("source", required=False)
 @click.option(
     "--format",
     "output_format",
@@ -283,8 +284,12 @@ def _run_dashboard(settings: Settings) -> int:
 def summary(ctx: click.Context, output_format: str, **params: Any) -> int:
     """Print the results under SOURCE (s3://BUCKET/PREFIX or a directory).
 
+    Without SOURCE: the configured source, else
+    s3://exo-benchmark-results/bench/.
+
     \b
     Examples:
+      exo-bench-tui summary
       exo-bench-tui summary ./results
       exo-bench-tui summary s3://exo-benchmark-results/bench/ --format json
       exo-bench-tui summary s3://bucket/bench/ --format markdown > summary.md
@@ -315,7 +320,13 @@ def print_summary(settings: Settings, output_format: str) -> int:
     else:
         from rich.console import Console
 
-        Console().print(report.render_table(store))
+        # Piped, Rich would fold the table into 80 columns, one word a line.
+        wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+        console = Console(width=wide)
+        console.print(report.render_table(store))
+        problems = report.render_problems(store)
+        if problems is not None:
+            console.print(problems)
     if sync_report.remaining:
         _error(f"{sync_report.remaining} documents were not read in time")
     incomplete = sync_report.problems or sync_report.remaining
@@ -364,7 +375,7 @@ def demo(
 
     # Writing the history takes a few seconds; say what is happening.
     click.echo(
-        f"{APP_NAME} demo: starting a local S3 server with 60 days of results…",
+        f"{APP_NAME} demo: starting a local S3 server with 60 days of results...",
         err=True,
     )
     with DemoServer(feed_interval_s=None if show_summary else 20.0) as server:
@@ -399,7 +410,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except click.ClickException as error:
         message = error.format_message().rstrip(".")
-        _error(f"{message}. See '{APP_NAME} --help'.")
+        if not message.endswith(("?", "!")):
+            message += "."
+        command = error.ctx.command_path if getattr(error, "ctx", None) else APP_NAME
+        _error(f"{message} See '{command} --help'.")
         return EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code
     except BenchTuiError as error:
         from exo_benchtui.logs import log_failure

@@ -194,7 +194,6 @@ def test_command_help_has_examples(capsys, command):
         (["--endpoint-url", "minio:9000"], "--endpoint-url"),
         (["--config", "/no/such/file.toml"], "/no/such/file.toml"),
         (["s3://b/p/", "extra"], "No such command 'extra'"),
-        (["summary"], "Missing argument 'SOURCE'"),
         (["summary", "/no/such/dir"], "'/no/such/dir' is neither"),
         (["summary", "s3://b/p/", "--format", "xml"], "'xml' is not one of"),
         (["demo", "--refresh", "30"], "No such option '--refresh'"),

@@ -10,7 +10,7 @@ import pytest
 
 from exo_benchtui import cli
 from tests.builders import document_key, encode, make_document, make_stage
-from tests.cli_support import isolate_user_dirs
+from tests.cli_support import isolate_user_dirs, user_config_file
 
 FIRST = datetime(2025, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -139,3 +139,32 @@ def test_unreachable_s3_source_exits_1_with_one_message(capsys, monkeypatch):
     assert "Traceback" not in err
     assert err.startswith("exo-bench-tui: ")
     assert "127.0.0.1:9" in err
+
+
+def test_summary_without_source_reads_the_configured_one(tmp_path, capsys, home):
+    write_results(tmp_path / "results", 2)
+    config = user_config_file(home)
+    config.parent.mkdir(parents=True)
+    config.write_text(f'source = "{tmp_path / "results"}"\n')
+    code, out, err = run(["summary", "--format", "json"], capsys)
+    assert code == 0, err
+    assert len(json.loads(out)["runs"]) == 2
+
+
+def test_piped_table_is_wide_and_lists_each_problem(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    folder = tmp_path / "results"
+    write_results(folder, 1)
+    (folder / "broken.json").write_text("{not json")
+    code, out, err = run(["summary", str(folder)], capsys)
+    assert code == 1, err
+    # Not folded into 80 columns: the header row reads whole.
+    assert max(len(line) for line in out.splitlines()) > 80
+    assert "broken.json: $: not JSON" in out
+
+
+def test_misspelt_option_points_to_the_subcommand_help(tmp_path, capsys):
+    code, _out, err = run(["summary", str(tmp_path), "--refresh", "5"], capsys)
+    assert code == 2
+    assert "?." not in err
+    assert "See 'exo-bench-tui summary --help'." in err

@@ -192,3 +192,19 @@ def test_table_has_a_row_per_run_stage():
         (make_document(completed_at=START), document_key(START, run_id=2)),
     )
     assert render_table(store).row_count == 4
+
+
+def test_problems_listed_for_the_table_format_name_key_and_path():
+    from exo_benchtui.core.report import render_problems
+
+    store = ResultStore()
+    assert render_problems(store) is None
+    body = b'{"metadata": {"benchmark_completed_at": "soon"}, "results": {}}'
+    store.put(
+        StoredObject("bench/x[bold].json", "e", len(body)),
+        parse_document("bench/x[bold].json", body),
+    )
+    text = render_problems(store)
+    assert text is not None
+    assert "bench/x[bold].json: $.metadata.benchmark_completed_at" in text.plain
+    assert text.spans == []  # plain text: nothing read as markup

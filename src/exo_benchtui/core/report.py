@@ -233,3 +233,11 @@ def render_table(store: ResultStore) -> Table:
     for row in _rows(store):
         table.add_row(*(Text(cell) for cell in row))
     return table
+
+
+def render_problems(store: ResultStore) -> Text | None:
+    """Every problem on its own line (key, JSON path, message), or None."""
+    lines = _problem_lines(store)
+    if not lines:
+        return None
+    return Text("\n".join([f"Problems ({len(lines)}):", *lines]))
