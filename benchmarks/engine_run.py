@@ -28,7 +28,7 @@ from urllib.request import Request, urlopen
 from exo_benchtui.core.sources import SourceOptions, open_source
 from exo_benchtui.core.store import ResultStore
 from exo_benchtui.core.sync import SyncEngine
-from exo_benchtui.core.views import build_view
+from exo_benchtui.core.views import RowCache, build_view
 
 NEW_DOCUMENTS = 10
 
@@ -109,7 +109,15 @@ def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
     _admin(endpoint_url, visible=visible + NEW_DOCUMENTS)
     incremental = _timed_sync(engine, endpoint_url)
 
-    reindex_s, view_s, view_cpu_s = [], [], []
+    reindex_s, view_s, view_cpu_s, first_view_s = [], [], [], []
+    # The app keeps one row cache: its first build makes every table row, and
+    # each later build only the rows of runs that changed.
+    row_cache = RowCache()
+    if view_reps:
+        _bump(store)
+        started = time.perf_counter()
+        build_view(store, row_cache=row_cache)
+        first_view_s.append(time.perf_counter() - started)
     for _ in range(view_reps):
         _bump(store)
         started = time.perf_counter()
@@ -118,7 +126,8 @@ def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
         _bump(store)
         started = time.perf_counter()
         cpu_started = time.process_time()
-        view = build_view(store)  # reindex + everything the screen shows
+        # reindex + everything the screen shows
+        view = build_view(store, row_cache=row_cache)
         view_s.append(time.perf_counter() - started)
         view_cpu_s.append(time.process_time() - cpu_started)
     return {
@@ -131,6 +140,7 @@ def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
         "reindex_s": reindex_s,
         "view_s": view_s,
         "view_cpu_s": view_cpu_s,
+        "first_view_s": first_view_s,
         "view_rows": len(view.rows) if view_reps else 0,
         "final_peak_rss_kb": _peak_rss_kb(),
     }

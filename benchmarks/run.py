@@ -460,6 +460,16 @@ def report_views(results: Results, size: int, runs: list[dict]) -> None:
             f"{statistics.median(views_cpu):,.0f} ms",
         )
     )
+    first = [x * 1000 for r in runs for x in r.get("first_view_s", [])]
+    if first:
+        results.add(
+            Figure(
+                f"first build_view with an empty row cache (first frame), N={size:,}",
+                first,
+                "ms",
+                note="every table row built once",
+            )
+        )
 
 
 def report_memory(results: Results, size: int, runs: list[dict]) -> None:

@@ -12,6 +12,7 @@ from exo_benchtui.core.model import StoredObject
 from exo_benchtui.core.store import ResultStore
 from exo_benchtui.core.views import (
     MetricSet,
+    RowCache,
     SyncStatus,
     build_view,
     format_ago,
@@ -308,3 +309,36 @@ def test_legends_leave_out_what_every_series_shares(store):
         label.replace(" · Tensor (MLX IBV) · puffin4", "")
         for label in (c.label for c in build_view(store).shown_series)
     ]
+
+
+def test_row_cache_gives_the_same_view_and_rebuilds_only_changed_runs(store):
+    cache = RowCache()
+    first = build_view(store, row_cache=cache)
+    assert first == build_view(store)  # the cache changes nothing on screen
+    again = build_view(store, row_cache=cache)
+    # Unchanged runs: the very same row objects, not rebuilt.
+    assert all(a is b for a, b in zip(first.rows, again.rows, strict=True))
+
+    # A document replaced with other figures: its rows are built again.
+    newest = store.runs()[-1]
+    stage = make_stage(errors=("timed out", "timed out", "timed out"))
+    document = make_document(completed_at=newest.completed_at, stages=[stage])
+    body = encode(document)
+    store.put(
+        StoredObject(newest.key, "etag-2", len(body)),
+        parse_document(newest.key, body),
+    )
+    after = build_view(store, row_cache=cache)
+    assert after == build_view(store)
+    changed = [row for row in after.rows if row.run_key == newest.key]
+    assert [row.success_pct for row in changed] == [25.0]
+
+
+def test_row_cache_forgets_removed_runs(store):
+    cache = RowCache()
+    build_view(store, row_cache=cache)
+    gone = store.runs()[0].key
+    store.remove(gone)
+    view = build_view(store, row_cache=cache)
+    assert gone not in {row.run_key for row in view.rows}
+    assert gone not in cache._rows

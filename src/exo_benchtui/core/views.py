@@ -22,7 +22,6 @@ from enum import Enum
 from exo_benchtui.core import metrics
 from exo_benchtui.core.errors import SourceError
 from exo_benchtui.core.model import Run, StageFigures
-from exo_benchtui.core.series import series_label
 from exo_benchtui.core.store import ResultStore, SeriesPoint
 from exo_benchtui.core.text import printable
 
@@ -449,14 +448,14 @@ def legend_labels(labels: list[str]) -> list[str]:
     return [short or full for short, full in zip(kept, labels, strict=True)]
 
 
-def _row(run: Run, index: int, stage: StageFigures) -> TableRow:
+def _row(run: Run, index: int, stage: StageFigures, label: str) -> TableRow:
     return TableRow(
         key=f"{run.key}#{index}",
         run_key=run.key,
         completed_at=run.completed_at,
         time_text=format_time(run.completed_at),
         commit=printable(run.short_commit, one_line=True) or "-",
-        series_label=printable(series_label(stage.series), one_line=True),
+        series_label=label,
         strategy=printable(run.strategy or "", one_line=True) or "-",
         success_pct=stage.success_rate_pct,
         success_text=format_number(stage.success_rate_pct),
@@ -469,19 +468,56 @@ def _row(run: Run, index: int, stage: StageFigures) -> TableRow:
     )
 
 
+class RowCache:
+    """The table rows of each run, kept from one build to the next.
+
+    A run's rows depend on the run alone, and the store hands back the same
+    frozen :class:`Run` until its document changes, so a refresh that brought
+    one new run builds that run's rows and reuses the rest: with 10,000 runs
+    rebuilding every row took most of a second. The app keeps one cache.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Run, tuple[TableRow, ...]]] = {}
+
+    def rows(self, run: Run, labels: dict[str, str]) -> tuple[TableRow, ...]:
+        """One row per stage of ``run``, in stage order."""
+        cached = self._rows.get(run.key)
+        if cached is not None and cached[0] is run:
+            return cached[1]
+        rows = tuple(
+            _row(run, index, stage, labels.get(stage.series.id, ""))
+            for index, stage in enumerate(run.stages)
+        )
+        self._rows[run.key] = (run, rows)
+        return rows
+
+    def forget_all_but(self, runs: tuple[Run, ...]) -> None:
+        """Drop the rows of runs the store no longer has."""
+        if len(self._rows) > len(runs):
+            keep = {run.key for run in runs}
+            for key in [key for key in self._rows if key not in keep]:
+                del self._rows[key]
+
+
 def _bars(runs: tuple[Run, ...], series_id: str | None, limit: int) -> BarsView:
+    def counted_stages(run: Run) -> list[StageFigures]:
+        return [s for s in run.stages if series_id is None or s.series.id == series_id]
+
+    # Only the newest ``limit`` runs are drawn; the older ones are only counted.
     counted: list[tuple[Run, int, int]] = []
-    for run in runs:
-        stages = [
-            s for s in run.stages if series_id is None or s.series.id == series_id
-        ]
+    left_out = 0
+    for run in reversed(runs):
+        stages = counted_stages(run)
         if not stages:
+            continue
+        if len(counted) == limit:
+            left_out += 1
             continue
         ok = sum(s.successful or 0 for s in stages)
         failed = sum(s.failed or 0 for s in stages)
         counted.append((run, ok, failed))
-    left_out = max(0, len(counted) - limit)
-    counted = counted[left_out:]
+    counted.reverse()
     title = "Requests per run"
     if left_out:
         title += f" (last {len(counted)})"
@@ -502,8 +538,12 @@ def build_view(
     metric_set: MetricSet = MetricSet.LATENCY,
     max_series: int = MAX_SERIES_SHOWN,
     max_bars: int = MAX_BARS,
+    row_cache: RowCache | None = None,
 ) -> DashboardView:
     """Everything the main screen shows for ``store`` as it is now.
+
+    ``row_cache`` keeps the table rows between builds (see :class:`RowCache`);
+    without one every row is built again.
 
     ``series_id`` None means all series: the charts then draw the
     ``max_series`` most recently active ones (and count the rest in
@@ -550,10 +590,13 @@ def build_view(
     )
     followed_label = next((c.label for c in choices if c.id == followed), "")
 
+    cache = row_cache if row_cache is not None else RowCache()
+    cache.forget_all_but(runs)
+    labels = {choice.id: choice.label for choice in choices}
     rows = tuple(
-        _row(run, index, stage)
+        row
         for run in reversed(runs)
-        for index, stage in enumerate(run.stages)
+        for stage, row in zip(run.stages, cache.rows(run, labels), strict=True)
         if series_id is None or stage.series.id == series_id
     )
     return DashboardView(

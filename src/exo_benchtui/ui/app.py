@@ -29,6 +29,7 @@ from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import (
     DashboardView,
     MetricSet,
+    RowCache,
     SyncStatus,
     build_view,
     status_line,
@@ -110,6 +111,7 @@ class BenchApp(App):
         """What the terminal can show (ASCII only, colours); see ui/console.py."""
         self.refresh_s = max(MIN_REFRESH_S, float(settings.refresh_s))
         self._sync_timer: Timer | None = None
+        self._row_cache = RowCache()
         self._shown_status: tuple | None = None
         self.sync_status = SyncStatus(source=str(settings.source))
 
@@ -272,7 +274,10 @@ class BenchApp(App):
 
     def _rebuild_view(self) -> None:
         self.current_view = build_view(
-            self.store, series_id=self.series_id, metric_set=self.metric_set
+            self.store,
+            series_id=self.series_id,
+            metric_set=self.metric_set,
+            row_cache=self._row_cache,
         )
         self.data_version = self.current_view.version
         self._shown_status = None
