@@ -342,3 +342,17 @@ def test_row_cache_forgets_removed_runs(store):
     view = build_view(store, row_cache=cache)
     assert gone not in {row.run_key for row in view.rows}
     assert gone not in cache._rows
+
+
+def test_table_keeps_the_newest_rows_and_counts_the_rest(store):
+    everything = build_view(store)
+    assert everything.rows_left_out == 0
+    capped = build_view(store, max_rows=5)
+    assert capped.rows == everything.rows[:5]
+    assert capped.rows_left_out == len(everything.rows) - 5
+    series_id = store.series()[0].id
+    series_rows = build_view(store, series_id=series_id).rows
+    assert len(series_rows) > 3
+    one = build_view(store, series_id=series_id, max_rows=3)
+    assert one.rows == series_rows[:3]
+    assert one.rows_left_out == len(series_rows) - 3
