@@ -8,7 +8,7 @@ one place, :meth:`BenchApp.show_failure`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -116,6 +117,37 @@ class BenchApp(App):
         self.sync_status = SyncStatus(source=str(settings.source))
 
     # -- start-up ----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Textual binds Ctrl+Q and Ctrl+P at app level with priority, so the
+        # kiosk screen's own bindings cannot catch them: a passer-by at the
+        # wall must not quit it or open the palette (q twice still quits).
+        return not (action in ("quit", "command_palette") and self._on_kiosk())
+
+    def _on_kiosk(self) -> bool:
+        from exo_benchtui.ui.screens.kiosk import KioskScreen
+
+        return bool(self.screen_stack) and isinstance(self.screen, KioskScreen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette's commands: the dashboard's own first, then Textual's."""
+        yield SystemCommand("Refresh now", "Read the source again now", self.start_sync)
+        yield SystemCommand(
+            "Pick series", "Show all series, or one", self.action_pick_series
+        )
+        yield SystemCommand(
+            "Switch metric set",
+            "Middle panes: latency & throughput, or TTFT & decode",
+            self.action_switch_metrics,
+        )
+        yield SystemCommand(
+            "Show runs table", "Every run and stage, sortable", self.action_runs_table
+        )
+        yield SystemCommand(
+            "Show problems", "Documents that could not be read", self.action_problems
+        )
+        yield SystemCommand("Help", "Keys and what the screen shows", self.action_help)
+        yield from super().get_system_commands(screen)
 
     def get_loading_widget(self) -> Widget:
         if self.console_profile.console_mode:
@@ -331,6 +363,17 @@ class BenchApp(App):
                 self.series_id = series_id
 
         self.push_screen(SeriesPicker(choices, self.series_id), chosen)
+
+    def action_runs_table(self) -> None:
+        """Show the runs table on the main screen (from the palette)."""
+        from exo_benchtui.ui.screens.main import MainScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                screen.show_table()
+                return
 
     def action_help(self) -> None:
         from exo_benchtui.ui.screens.help import HelpScreen

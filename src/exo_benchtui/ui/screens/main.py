@@ -115,6 +115,11 @@ class MainScreen(Screen):
         if tabs.active == "runs-tab":
             self.query_one(RunsTable).focus()
 
+    def show_table(self) -> None:
+        """Switch to the runs table and put the keyboard there."""
+        self.query_one(TabbedContent).active = "runs-tab"
+        self.query_one(RunsTable).focus()
+
     def action_open_detail(self) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active != "runs-tab":
