@@ -12,10 +12,13 @@ import pytest
 from textual.command import CommandPalette
 
 from exo_benchtui.ui.app import BenchApp, make_app
+from exo_benchtui.ui.screens.detail import DetailScreen, short_names
 from exo_benchtui.ui.screens.help import HelpScreen
 from exo_benchtui.ui.screens.kiosk import KioskScreen
 from exo_benchtui.ui.screens.main import MainScreen
 from exo_benchtui.ui.screens.series_picker import SeriesPicker
+from exo_benchtui.ui.widgets.charts import PLAIN_MARKERS, TrendChart, integer_ticks
+from tests.builders import document_key, encode, make_document, make_stage
 from tests.functional.app_support import (
     fixed_clock,
     history,
@@ -23,6 +26,9 @@ from tests.functional.app_support import (
     plain,
     settings_for,
     write_documents,
+)
+from tests.functional.kiosk_fixtures import (
+    restore_scrollbar_renderer,  # noqa: F401 - autouse: console mode is global
 )
 
 
@@ -134,3 +140,172 @@ async def test_help_says_how_to_close_and_what_the_table_follows(results_dir):
         assert "only the selected series' runs" in text
         await pilot.press("question_mark")
         assert isinstance(app.screen, MainScreen)
+
+
+# -- 2. legends under the plot, never over its data ---------------------------
+
+
+def chart_lines(chart: TrendChart) -> list[str]:
+    return str(chart.render()).split("\n")
+
+
+@pilot_test
+async def test_legend_is_drawn_under_the_plot(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        chart = app.screen.query_one("#pane-0", TrendChart)
+        lines = chart_lines(chart)
+        assert len(lines) == chart.size.height
+        labels = [entry.label for entry in chart.legend]
+        assert len(labels) == 4  # the four series of the history
+        axis_row = max(i for i, line in enumerate(lines) if "11-20" in line)
+        # Every label is below the x axis's dates, none among the data rows.
+        for label in labels:
+            rows = [i for i, line in enumerate(lines) if label in line]
+            assert rows and min(rows) > axis_row, label
+        # The top data row is the 100 % tick, and nothing covers its line.
+        top = next(line for line in lines if "100.0" in line)
+        assert not any(label[:10] in top for label in labels)
+
+
+@pilot_test
+async def test_bars_legend_names_successful_and_failed(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        chart = app.screen.query_one("#pane-bars", TrendChart)
+        assert [entry.label for entry in chart.legend] == ["successful", "failed"]
+        assert "successful" in chart_lines(chart)[-1]
+
+
+@pilot_test
+async def test_without_colour_series_differ_by_marker(results_dir, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        chart = app.screen.query_one("#pane-0", TrendChart)
+        markers = [entry.marker for entry in chart.legend]
+        assert markers == list(PLAIN_MARKERS[:4])
+        legend = "\n".join(chart_lines(chart)[-3:])
+        for entry in chart.legend:
+            assert f"{entry.marker} {entry.label}" in legend
+        # The plot draws each series with its own marker, not braille.
+        plot = "\n".join(chart_lines(chart)[:-3])
+        assert "+" in plot and "o" in plot
+
+
+@pilot_test
+async def test_ascii_console_legend_is_ascii(results_dir):
+    app = app_for(results_dir, ascii=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        chart = app.screen.query_one("#pane-0", TrendChart)
+        assert chart.legend
+        for entry in chart.legend:
+            assert entry.marker.isascii() and entry.label.isascii()
+        legend = "\n".join(chart_lines(chart)[-3:])
+        assert legend.isascii()
+
+
+# -- 3. counts have whole-number ticks ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("high", "slots", "expected"),
+    [
+        (1, 5, [0, 1]),
+        (0.4, 5, [0, 1]),
+        (4, 5, [0, 1, 2, 3, 4]),
+        (4, 2, [0, 2, 4]),
+        (8, 3, [0, 5, 10]),
+        (37, 5, [0, 10, 20, 30, 40]),
+    ],
+)
+def test_integer_ticks(high, slots, expected):
+    assert integer_ticks(high, slots) == expected
+
+
+def numbers_left_of_axis(chart: TrendChart) -> list[str]:
+    """The y tick labels: what stands before the axis on each row."""
+    found = []
+    for line in chart_lines(chart):
+        head, bar, _ = line.partition("┤")
+        if bar and head.strip():
+            found.append(head.strip())
+    return found
+
+
+@pilot_test
+async def test_detail_counts_have_integer_ticks(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        await pilot.press("t", "enter")
+        await settled(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        for chart_id in ("#snap-nodes", "#snap-instances", "#snap-cluster"):
+            ticks = numbers_left_of_axis(screen.query_one(chart_id, TrendChart))
+            assert ticks, chart_id
+            assert all(tick.isdigit() for tick in ticks), (chart_id, ticks)
+        # The failure bars count along x: the bottom row holds the ticks.
+        failures = chart_lines(screen.query_one("#detail-failures", TrendChart))
+        x_ticks = failures[-1].split()
+        assert x_ticks == ["0", "1"]  # the newest run has one failed request
+
+
+@pilot_test
+async def test_request_bars_have_integer_ticks(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        ticks = numbers_left_of_axis(app.screen.query_one("#pane-bars", TrendChart))
+        assert ticks and all(tick.isdigit() for tick in ticks), ticks
+        assert max(int(tick) for tick in ticks) >= 8  # 8 requests a run
+
+
+# -- 4. peer ids read as short node names -------------------------------------
+
+PEER_A = "12D3KooWAbCdEfGhIjKlMnOpQrStUvWxYz123456789abcdeQzidXB"
+PEER_B = "12D3KooWZyXwVuTsRqPoNmLkJiHgFeDcBa987654321zyxwvuQzidXC"
+PEER_C = "12D3KooWSameEndSameEndSameEndSameEndSameEndSameEn9QzidXB"
+
+
+def test_short_names_use_the_last_characters():
+    names = short_names([PEER_A, PEER_B, "instance-0"])
+    assert names == {
+        PEER_A: "node …QzidXB",
+        PEER_B: "node …QzidXC",
+        "instance-0": "instance-0",
+    }
+
+
+def test_short_names_stay_unique():
+    names = short_names([PEER_A, PEER_C])
+    assert names[PEER_A] != names[PEER_C]
+    assert PEER_A.endswith(names[PEER_A].removeprefix("node …"))
+    assert PEER_C.endswith(names[PEER_C].removeprefix("node …"))
+
+
+@pilot_test
+async def test_detail_legends_name_nodes_shortly(tmp_path):
+    stage = make_stage("pp64_g64")
+    body = encode(make_document(stages=[stage]))
+    body = body.replace(b"12D3KooWNodeA", PEER_A.encode())
+    body = body.replace(b"12D3KooWNodeB", PEER_B.encode())
+    (tmp_path / document_key(prefix="")).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / document_key(prefix="")).write_bytes(body)
+    app = app_for(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        await pilot.press("t", "enter")
+        await settled(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        for chart_id in ("#snap-nodes", "#snap-memory"):
+            chart = screen.query_one(chart_id, TrendChart)
+            labels = [entry.label for entry in chart.legend]
+            assert labels == ["node …QzidXB", "node …QzidXC"], chart_id
+            assert "12D3KooW" not in str(chart.render())

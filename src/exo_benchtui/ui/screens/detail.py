@@ -37,11 +37,40 @@ def _p(value: object) -> str:
     return printable(str(value), one_line=True)
 
 
+PEER_ID_PREFIXES = ("12D3KooW", "Qm")
+"""How libp2p peer ids (Ed25519 and RSA) begin; the nodes are named by them."""
+
+
+def is_peer_id(name: str) -> bool:
+    return len(name) >= 40 and name.startswith(PEER_ID_PREFIXES) and name.isalnum()
+
+
+def short_names(names: list[str], tail: int = 6) -> dict[str, str]:
+    """A readable legend name per series name: ``node …QzidXB`` for a peer id.
+
+    A peer id is 52 characters that all begin alike; its last ``tail``
+    characters name it, with more of them where two would read the same.
+    Other names stay as they are.
+    """
+    peers = sorted({name for name in names if is_peer_id(name)})
+    shown = {name: name for name in names}
+    cells = tail
+    while peers:
+        ends = [peer[-cells:] for peer in peers]
+        if len(set(ends)) == len(ends) or cells >= max(map(len, peers)):
+            break
+        cells += 2
+    for peer in peers:
+        shown[peer] = f"node …{peer[-cells:]}"
+    return shown
+
+
 def _lines(series: tuple[MetricSeries, ...], scale: float = 1.0) -> list[ChartLine]:
+    names = short_names([item.name for item in series])
     return [
         ChartLine(
             series_id=item.name,
-            label=printable(item.name, one_line=True),
+            label=printable(names[item.name], one_line=True),
             x=tuple(t for t, _ in item.points),
             y=tuple(v / scale for _, v in item.points),
         )
@@ -136,16 +165,18 @@ class DetailScreen(Screen):
             return
         self.query_one("#detail-snapshots").display = True
         self.query_one("#snap-nodes", TrendChart).show_lines(
-            "Running tasks per node", _lines(detail.node_running)
+            "Running tasks per node", _lines(detail.node_running), counts=True
         )
         self.query_one("#snap-instances", TrendChart).show_lines(
-            "Running tasks per instance", _lines(detail.instance_running)
+            "Running tasks per instance",
+            _lines(detail.instance_running),
+            counts=True,
         )
         cluster = tuple(
             s for s in (detail.cluster_pending, detail.cluster_running) if s
         )
         self.query_one("#snap-cluster", TrendChart).show_lines(
-            "Cluster pending and running tasks", _lines(cluster)
+            "Cluster pending and running tasks", _lines(cluster), counts=True
         )
         self.query_one("#snap-memory", TrendChart).show_lines(
             "Memory used per node (GiB)",

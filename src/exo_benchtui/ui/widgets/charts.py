@@ -13,9 +13,11 @@ would otherwise become a real escape sequence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from plotext._utility import colorize
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
@@ -28,12 +30,28 @@ from exo_benchtui.ui.widgets.glyphs import ellipsis, for_terminal
 SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red", "white")
 """Plotext colour names, one per series in order; all in the 16-colour set."""
 
+PLAIN_MARKERS = ("*", "+", "o", "x", "#", "%", "@")
+"""Without colour, series are told apart by these markers (chart and legend)."""
+
+LEGEND_MIN_PLOT_ROWS = 6
+"""The legend gives way (is cut) before the plot gets shorter than this."""
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    """One series in the legend under a chart."""
+
+    marker: str
+    colour: str
+    label: str
+
 
 @dataclass(frozen=True, slots=True)
 class _Lines:
     title: str
     lines: tuple[ChartLine, ...]
     empty_reason: str | None
+    counts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +90,7 @@ class TrendChart(PlotextPlot):
         """The plotext marker for lines: braille by default, ASCII on a console."""
         self._data: _Lines | _Stacked | _Horizontal | None = None
         self._empty_reason: str | None = "Loading…"
+        self._legend: list[LegendEntry] = []
 
     # -- feeding -----------------------------------------------------------
 
@@ -85,11 +104,19 @@ class TrendChart(PlotextPlot):
         title: str,
         lines: Sequence[ChartLine],
         empty_reason: str | None = None,
+        *,
+        counts: bool = False,
     ) -> None:
-        """Draw lines over time; ``empty_reason`` is shown instead when set."""
+        """Draw lines over time; ``empty_reason`` is shown instead when set.
+
+        ``counts``: the values are whole numbers (tasks), so the y axis has
+        integer ticks from zero.
+        """
         if empty_reason is None and not any(line.known for line in lines):
             empty_reason = "No data"
-        self._data = _Lines(printable(title, one_line=True), tuple(lines), None)
+        self._data = _Lines(
+            printable(title, one_line=True), tuple(lines), None, counts=counts
+        )
         self._empty_reason = empty_reason
         self.refresh()
 
@@ -124,23 +151,112 @@ class TrendChart(PlotextPlot):
 
     # -- drawing -----------------------------------------------------------
 
+    @property
+    def legend(self) -> tuple[LegendEntry, ...]:
+        """The series named under the chart as last drawn."""
+        return tuple(self._legend)
+
     def render(self) -> RenderResult:
         width, height = self.size.width, self.size.height
         if self._empty_reason is not None or self._data is None or width < 10:
+            self._legend = []
             return self._words(self._empty_reason or "No data")
         # A fresh figure each time: plotext's clear_figure() keeps some layout
         # state from the previous size, which made the same data draw
         # differently after a resize. The old figure is released whole.
         self._plot = Plot()
         plt = self.plt
-        plt.plotsize(width, height)
         if isinstance(self._data, _Lines):
-            self._draw_lines(self._data, width)
+            self._legend = self._line_legend(self._data)
         elif isinstance(self._data, _Stacked):
-            self._draw_stacked(self._data.bars, width)
+            self._legend = self._bar_legend()
+        else:
+            self._legend = []
+        # The legend goes under the plot, never over its top rows (plotext's
+        # own legend hid the 100 % line of the success chart).
+        legend = self._legend_text(width, max(0, height - LEGEND_MIN_PLOT_ROWS))
+        plot_height = height - len(legend)
+        plt.plotsize(width, plot_height)
+        if isinstance(self._data, _Lines):
+            self._draw_lines(self._data, width, plot_height)
+        elif isinstance(self._data, _Stacked):
+            self._draw_stacked(self._data.bars, width, plot_height)
         else:
             self._draw_horizontal(self._data, width)
-        return super().render()
+        # PlotextPlot.render sizes the figure to the whole widget: size it here.
+        plt._set_size(width, plot_height)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        # plotext ends the figure with a newline, which would push the
+        # legend's last line out of the widget.
+        chart = Text.from_ansi(plt.build().rstrip("\n"))
+        if legend:
+            chart.append("\n")
+            chart.append_text(Text("\n").join(legend))
+        return chart
+
+    # -- the legend --------------------------------------------------------
+
+    def _plain(self) -> bool:
+        """No colour: series differ by marker instead."""
+        profile = getattr(self.app, "console_profile", None)
+        return profile is not None and profile.colours == "none"
+
+    def _series_marker(self, index: int) -> str:
+        if self._plain():
+            return PLAIN_MARKERS[index % len(PLAIN_MARKERS)]
+        return self.marker
+
+    def _line_legend(self, data: _Lines) -> list[LegendEntry]:
+        entries = []
+        for index, line in enumerate(data.lines):
+            if not line.label:
+                continue  # an unnamed single line (the kiosk) needs no legend
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            entries.append(
+                LegendEntry(self._legend_marker(index), colour, self._shown(line.label))
+            )
+        return entries
+
+    def _bar_legend(self) -> list[LegendEntry]:
+        return [
+            LegendEntry(self._legend_marker(0, bars=True), "green", "successful"),
+            LegendEntry(self._legend_marker(1, bars=True), "red", "failed"),
+        ]
+
+    def _legend_marker(self, index: int, *, bars: bool = False) -> str:
+        if self._plain():
+            return _BAR_MARKERS[index] if bars else self._series_marker(index)
+        if self.marker == "braille":
+            return "■"
+        return self.marker
+
+    def _legend_text(self, width: int, max_rows: int) -> list[Text]:
+        """The entries packed into at most ``max_rows`` lines of ``width``."""
+        if not self._legend or max_rows < 1:
+            return []
+        rows: list[Text] = []
+        row = Text(no_wrap=True)
+        for entry in self._legend:
+            label = self._cut(entry.label, max(4, width - 3))
+            cells = len(entry.marker) + 1 + len(label)
+            if row.cell_len and row.cell_len + 2 + cells > width:
+                rows.append(row)
+                row = Text(no_wrap=True)
+            if row.cell_len:
+                row.append("  ")
+            if self._plain():
+                row.append(entry.marker)
+            else:
+                # Coloured as plotext colours the plot (its own 256-colour
+                # codes), so marker and line match; the marker is our own text.
+                row.append_text(Text.from_ansi(colorize(entry.marker, entry.colour)))
+            row.append(" ")
+            row.append(label)  # Text, never markup: labels come from documents
+        rows.append(row)
+        for line in rows:
+            line.truncate(width, overflow="crop")
+        # Too many series for the room: the first ones are named.
+        return rows[:max_rows]
 
     def _shown(self, text: str) -> str:
         """Printable, and in ASCII on a console: plotext writes it as it is."""
@@ -164,24 +280,16 @@ class TrendChart(PlotextPlot):
         text.append(for_terminal(self.app, printable(message)))
         return text
 
-    def _draw_lines(self, data: _Lines, width: int) -> None:
+    def _draw_lines(self, data: _Lines, width: int, height: int) -> None:
         plt = self.plt
         plt.title(self._shown(data.title))
-        label_room = max(8, width - 16)
         xs: list[float] = []
         for index, line in enumerate(data.lines):
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            label = self._cut(self._shown(line.label), label_room)
-            for number, (seg_x, seg_y) in enumerate(line.segments()):
+            for seg_x, seg_y in line.segments():
                 xs.extend(seg_x)
-                plt.plot(
-                    seg_x,
-                    seg_y,
-                    marker=self.marker,
-                    color=colour,
-                    # One legend entry per series, not per segment.
-                    label=label if number == 0 else None,
-                )
+                # No label: plotext's legend would sit over the data.
+                plt.plot(seg_x, seg_y, marker=self._series_marker(index), color=colour)
         if xs:
             start, end = min(xs), max(xs)
             ticks, labels = time_ticks(start, end, max(2, width // 16))
@@ -190,23 +298,38 @@ class TrendChart(PlotextPlot):
                 # A single instant: give the axis some width to draw in.
                 plt.xlim(start - 3600, end + 3600)
         known = [y for line in data.lines for y in line.known]
-        if known and min(known) == max(known):
+        if known and data.counts:
+            ticks = integer_ticks(max(known), max(2, (height - 4) // 2))
+            plt.yticks(ticks, [str(tick) for tick in ticks])
+            plt.ylim(0, ticks[-1])
+        elif known and min(known) == max(known):
             # All-equal values: plotext would squash the axis to nothing.
             pad = abs(known[0]) * 0.1 or 1.0
             plt.ylim(known[0] - pad, known[0] + pad)
 
-    def _draw_stacked(self, bars: BarsView, width: int) -> None:
+    def _draw_stacked(self, bars: BarsView, width: int, height: int) -> None:
         plt = self.plt
         plt.title(self._shown(bars.title))
         positions = list(range(1, len(bars.x) + 1))
+        marker: str | list[str] | None = None
+        if self._plain():
+            marker = list(_BAR_MARKERS)
+        elif self.marker != "braille":
+            marker = self.marker
         plt.stacked_bar(
             positions,
             [list(bars.successful), list(bars.failed)],
-            labels=["successful", "failed"],
             color=["green", "red"],
             width=0.8,
-            marker=None if self.marker == "braille" else self.marker,
+            marker=marker,
         )
+        totals = [
+            ok + bad for ok, bad in zip(bars.successful, bars.failed, strict=True)
+        ]
+        if totals:
+            ticks = integer_ticks(max(totals), max(2, (height - 4) // 2))
+            plt.yticks(ticks, [str(tick) for tick in ticks])
+            plt.ylim(0, ticks[-1])
         # One tick per date, at its first run, thinned to fit: repeated labels
         # made plotext's tick layout depend on string hashing (set order).
         firsts: list[int] = []
@@ -232,3 +355,33 @@ class TrendChart(PlotextPlot):
             width=0.6,
             marker=None if self.marker == "braille" else self.marker,
         )
+        if data.counts:
+            ticks = integer_ticks(max(data.counts), max(2, (width - room) // 8))
+            plt.xticks(ticks, [str(tick) for tick in ticks])
+            plt.xlim(0, ticks[-1])
+
+
+_BAR_MARKERS = ("#", "x")
+"""Without colour: successful and failed requests in the stacked bars."""
+
+
+def integer_ticks(high: float, slots: int) -> list[int]:
+    """Whole-number ticks from 0 to at least ``high``, at most about ``slots``.
+
+    Counts (requests, tasks) have no 0.25 of a thing; the step is 1, 2 or 5
+    times a power of ten.
+    """
+    top = max(1, math.ceil(high))
+    rough = top / max(1, slots)
+    step = 1
+    while step < rough:
+        step = _next_step(step)
+    last = math.ceil(top / step) * step
+    return list(range(0, last + 1, step))
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50, …"""
+    power = 10 ** (len(str(step)) - 1)
+    lead = step // power
+    return {1: 2, 2: 5, 5: 10}[lead] * power
