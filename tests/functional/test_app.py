@@ -26,7 +26,7 @@ from exo_benchtui.ui.screens.problems import ProblemsScreen
 from exo_benchtui.ui.screens.series_picker import SeriesPicker
 from exo_benchtui.ui.widgets.cards import Card, SummaryCards
 from exo_benchtui.ui.widgets.charts import TrendChart
-from exo_benchtui.ui.widgets.runs_table import RunsTable
+from exo_benchtui.ui.widgets.runs_table import COLUMNS, RunsTable
 from exo_benchtui.ui.widgets.status import StatusBar
 from tests.builders import document_key, make_document, make_stage
 from tests.functional.app_support import (
@@ -282,6 +282,10 @@ async def test_command_palette_opens_and_runs_a_command(results_dir):
         assert isinstance(app.screen, MainScreen)
 
 
+def column(key: str) -> int:
+    return [name for name, _ in COLUMNS].index(key)
+
+
 @pilot_test
 async def test_table_sorts_by_any_column(results_dir):
     app = app_for(results_dir)
@@ -291,15 +295,19 @@ async def test_table_sorts_by_any_column(results_dir):
         table = app.screen.query_one(RunsTable)
         table.sort_by("success")  # largest first
         first = table.row_for_cursor()
-        values = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        values = [
+            str(table.get_cell_at((i, column("success"))))
+            for i in range(table.row_count)
+        ]
         assert values[0] == "100.0" and values[-1] == "75.0"
         table.sort_by("success")  # and reversed
-        assert str(table.get_row_at(0)[4]) == "75.0"
+        assert str(table.get_cell_at((0, column("success")))) == "75.0"
         assert table.row_for_cursor() == first
-        # The o key moves the sort to the next column: from success to TTFT.
+        # The o key moves the sort to the next column on screen: from
+        # success to TTFT, then ms/token, Strategy, and round to Time, Commit.
         await pilot.press("o")
         assert table.sort_column == "ttft"
-        await pilot.press("o", "o", "o")
+        await pilot.press("o", "o", "o", "o")
         commits = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert commits == sorted(commits)
         assert table.sort_column == "commit"

@@ -18,6 +18,7 @@ from exo_benchtui.ui.screens.kiosk import KioskScreen
 from exo_benchtui.ui.screens.main import MainScreen
 from exo_benchtui.ui.screens.series_picker import SeriesPicker
 from exo_benchtui.ui.widgets.charts import PLAIN_MARKERS, TrendChart, integer_ticks
+from exo_benchtui.ui.widgets.runs_table import COLUMNS, RunsTable
 from tests.builders import document_key, encode, make_document, make_stage
 from tests.functional.app_support import (
     fixed_clock,
@@ -309,3 +310,76 @@ async def test_detail_legends_name_nodes_shortly(tmp_path):
             labels = [entry.label for entry in chart.legend]
             assert labels == ["node …QzidXB", "node …QzidXC"], chart_id
             assert "12D3KooW" not in str(chart.render())
+
+
+# -- 5. the runs table at 80 columns -----------------------------------------
+
+
+@pilot_test
+async def test_runs_table_at_80_columns_shows_success_and_ttft(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one(RunsTable)
+        region = table.scrollable_content_region.width
+        widths = {
+            column.key.value: column.get_render_width(table)
+            for column in table.ordered_columns
+        }
+        keys = [column.key.value for column in table.ordered_columns]
+        end_of_ttft = sum(widths[key] for key in keys[: keys.index("ttft") + 1])
+        assert end_of_ttft <= region, (widths, region)
+        # The long series labels are cut with an ellipsis, not the figures.
+        series = [
+            table.get_cell_at((i, keys.index("series"))) for i in range(table.row_count)
+        ]
+        assert any(cell.plain.endswith("…") for cell in series)
+        assert all(cell.cell_len <= widths["series"] - 2 for cell in series)
+
+
+@pilot_test
+async def test_runs_table_series_cut_with_three_dots_in_ascii(results_dir):
+    app = app_for(results_dir, ascii=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one(RunsTable)
+        keys = [column.key.value for column in table.ordered_columns]
+        series = [
+            table.get_cell_at((i, keys.index("series"))).plain
+            for i in range(table.row_count)
+        ]
+        assert any(text.endswith("...") for text in series)
+        assert all(text.isascii() for text in series)
+
+
+@pytest.mark.parametrize("key", [key for key, _ in COLUMNS])
+def test_every_column_shows_its_sort_mark(results_dir, key):
+    @pilot_test
+    async def check(results_dir):
+        app = app_for(results_dir)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settled(pilot)
+            await pilot.press("t")
+            table = app.screen.query_one(RunsTable)
+            if table.sort_column != key:
+                table.sort_by(key)
+            await pilot.pause()
+            mark = "▼" if table.sort_reverse else "▲"
+            heading = table.columns[key].label.plain
+            assert heading.rstrip().endswith(mark), heading
+            # The whole heading, mark included, fits the column's width.
+            assert table.columns[key].get_render_width(table) >= len(heading) + 2
+            table.sort_by(key)  # reversed: the other mark
+            await pilot.pause()
+            other = "▲" if mark == "▼" else "▼"
+            assert table.columns[key].label.plain.rstrip().endswith(other)
+            others = [k for k, _ in COLUMNS if k != key]
+            for name in others:
+                label = table.columns[name].label.plain
+                assert "▲" not in label and "▼" not in label
+
+    check(results_dir)

@@ -57,5 +57,13 @@ def test_runs_table_120x30(snap_compare, dashboard):
     assert snap_compare(dashboard, terminal_size=(120, 30), run_before=table)
 
 
+def test_runs_table_80x24(snap_compare, dashboard):
+    async def table(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("t")
+
+    assert snap_compare(dashboard, terminal_size=(80, 24), run_before=table)
+
+
 def test_detail_screen_160x48(snap_compare, dashboard):
     assert snap_compare(dashboard, terminal_size=(160, 48), run_before=detail_opened)

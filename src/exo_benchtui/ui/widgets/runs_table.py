@@ -9,10 +9,38 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from exo_benchtui.core.views import TABLE_COLUMNS, TableRow
-from exo_benchtui.ui.widgets.glyphs import for_terminal, overflow
+from exo_benchtui.ui.widgets.glyphs import ascii_only, for_terminal
 
 # The browser page's colours for its good / fair / poor thresholds.
 _CLASS_STYLES = {"good": "green", "fair": "yellow", "poor": "red", "": ""}
+
+COLUMN_ORDER = ("time", "commit", "series", "success", "ttft", "ms_per_token")
+"""The figures before Strategy, which the series label already names: at 80
+columns the figures stay on screen and Strategy is the one scrolled off."""
+COLUMNS = tuple(
+    sorted(
+        TABLE_COLUMNS,
+        key=lambda column: (
+            COLUMN_ORDER.index(column[0])
+            if column[0] in COLUMN_ORDER
+            else len(COLUMN_ORDER)
+        ),
+    )
+)
+"""(key, heading) in the order shown."""
+
+SERIES_COLUMN_CELLS = 48
+"""The widest the Series column gets, so the figures stay on screen."""
+SERIES_COLUMN_MIN_CELLS = 16
+OTHER_COLUMNS_CELLS = 64
+"""Time, Commit, Success % and TTFT with their padding, and the scrollbar."""
+
+
+def series_cells(width: int) -> int:
+    """How wide the Series column may be in a table ``width`` cells wide."""
+    return max(
+        SERIES_COLUMN_MIN_CELLS, min(SERIES_COLUMN_CELLS, width - OTHER_COLUMNS_CELLS)
+    )
 
 
 class RunsTable(DataTable):
@@ -31,10 +59,28 @@ class RunsTable(DataTable):
         """The column the rows are sorted by."""
         self.sort_reverse = True
         """Newest / largest first."""
+        self._series_cells = SERIES_COLUMN_CELLS
 
     def on_mount(self) -> None:
-        for key, heading in TABLE_COLUMNS:
-            self.add_column(Text(for_terminal(self.app, heading)), key=key)
+        for key, heading in COLUMNS:
+            self.add_column(self._heading(key, heading), key=key)
+        self._series_cells = series_cells(self.app.size.width)
+
+    def on_resize(self) -> None:
+        cells = series_cells(self.app.size.width)
+        if cells != self._series_cells:
+            self._series_cells = cells
+            self._rebuild()
+
+    def _heading(self, key: str, heading: str) -> Text:
+        # Every heading keeps room for the sort mark, so choosing a column
+        # neither cuts its mark (DataTable sizes a column when rows are
+        # added, not when its label changes) nor moves the columns.
+        mark = "  "
+        if key == self.sort_column:
+            up, down = ("^", "v") if ascii_only(self.app) else ("▲", "▼")
+            mark = " " + (down if self.sort_reverse else up)
+        return Text(for_terminal(self.app, heading) + mark)
 
     def show(self, rows: Sequence[TableRow]) -> None:
         """Replace the rows, keeping the cursor row and the scroll position."""
@@ -59,7 +105,7 @@ class RunsTable(DataTable):
 
     def action_sort_column(self) -> None:
         """Sort by the next column (the row cursor has no column to point at)."""
-        keys = [key for key, _ in TABLE_COLUMNS]
+        keys = [key for key, _ in COLUMNS]
         self.sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)])
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
@@ -71,20 +117,28 @@ class RunsTable(DataTable):
             return Text(for_terminal(self.app, text), style=style, justify=justify)
 
         series = cell(row.series_label)
-        series.truncate(SERIES_COLUMN_CELLS, overflow=overflow(self.app))
-        return [
-            cell(row.time_text),
-            cell(row.commit),
-            series,
-            cell(row.strategy),
-            cell(row.success_text, _CLASS_STYLES[row.success_class], "right"),
-            cell(row.ttft_text, justify="right"),
-            cell(
+        if series.cell_len > self._series_cells and ascii_only(self.app):
+            # Rich's ellipsis is "…", which the console font lacks.
+            series.truncate(self._series_cells - 3, overflow="crop")
+            series.append("...")
+        else:
+            series.truncate(self._series_cells, overflow="ellipsis")
+        cells = {
+            "time": cell(row.time_text),
+            "commit": cell(row.commit),
+            "series": series,
+            "strategy": cell(row.strategy),
+            "success": cell(
+                row.success_text, _CLASS_STYLES[row.success_class], "right"
+            ),
+            "ttft": cell(row.ttft_text, justify="right"),
+            "ms_per_token": cell(
                 row.ms_per_token_text,
                 _CLASS_STYLES[row.ms_per_token_class],
                 "right",
             ),
-        ]
+        }
+        return [cells[key] for key, _ in COLUMNS]
 
     def _rebuild(self) -> None:
         current = self.row_for_cursor()
@@ -101,6 +155,11 @@ class RunsTable(DataTable):
                 r for r in rows if r.sort_value(self.sort_column)[0] is True
             ]
         self.clear()
+        for key, heading in COLUMNS:
+            label = self._heading(key, heading)
+            self.columns[key].label = label
+            # Measured again from the heading: a narrower terminal narrows it.
+            self.columns[key].content_width = label.cell_len
         for row in rows:
             self.add_row(*self._cells(row), key=row.key)
         if current is not None:
@@ -110,12 +169,3 @@ class RunsTable(DataTable):
                     row=keys.index(current.key), column=column, scroll=False
                 )
         self.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
-        for key, heading in TABLE_COLUMNS:
-            mark = ""
-            if key == self.sort_column:
-                mark = " v" if self.sort_reverse else " ^"
-            self.columns[key].label = Text(for_terminal(self.app, heading) + mark)
-
-
-SERIES_COLUMN_CELLS = 48
-"""Series labels are cut to this width so the figures stay on screen."""
