@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
+from textual.widgets import Static
 
 from exo_benchtui.ui.app import BenchApp, make_app
 from exo_benchtui.ui.screens.detail import DetailScreen, short_names
 from exo_benchtui.ui.screens.help import HelpScreen
-from exo_benchtui.ui.screens.kiosk import KioskScreen
+from exo_benchtui.ui.screens.kiosk import HeadlineFigure, KioskScreen
 from exo_benchtui.ui.screens.main import MainScreen
 from exo_benchtui.ui.screens.series_picker import SeriesPicker
 from exo_benchtui.ui.widgets.charts import PLAIN_MARKERS, TrendChart, integer_ticks
 from exo_benchtui.ui.widgets.runs_table import COLUMNS, RunsTable
+from exo_benchtui.ui.widgets.status import StatusBar
 from tests.builders import document_key, encode, make_document, make_stage
 from tests.functional.app_support import (
     fixed_clock,
@@ -29,7 +31,10 @@ from tests.functional.app_support import (
     write_documents,
 )
 from tests.functional.kiosk_fixtures import (
+    FakeClock,
+    kiosk_settings,
     restore_scrollbar_renderer,  # noqa: F401 - autouse: console mode is global
+    write_history,
 )
 
 
@@ -383,3 +388,55 @@ def test_every_column_shows_its_sort_mark(results_dir, key):
                 assert "▲" not in label and "▼" not in label
 
     check(results_dir)
+
+
+# -- 8. the status line names the endpoint and keeps what matters in view -----
+
+
+@pilot_test
+async def test_status_line_shows_endpoint_and_source_last(results_dir):
+    app = app_for(results_dir, endpoint_url="http://127.0.0.1:5555")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        text = app.screen.query_one(StatusBar).text
+        assert text.endswith(f" · {results_dir} @ 127.0.0.1:5555")
+        # What the 78 cells of an 80-column line show: freshness and counts.
+        seen = text[:78]
+        assert "synced just now" in seen
+        assert "12 runs · 4 series" in seen
+
+
+@pilot_test
+async def test_status_line_without_endpoint_names_the_source_alone(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        text = app.screen.query_one(StatusBar).text
+        assert text.startswith("synced just now")
+        assert text.endswith(f" · {results_dir}")
+        assert "@" not in text
+
+
+# -- 9. the kiosk at 80x25 ----------------------------------------------------
+
+
+@pilot_test
+async def test_kiosk_at_80x25_titles_every_chart_and_fits_the_changes(tmp_path):
+    write_history(tmp_path / "docs")
+    app = make_app(kiosk_settings(tmp_path / "docs", tmp_path), clock=FakeClock())
+    async with app.run_test(size=(80, 25)) as pilot:
+        await settled(pilot)
+        screen = app.screen
+        assert isinstance(screen, KioskScreen)
+        charts = list(screen.query(TrendChart))
+        assert len(charts) == 3
+        for chart in charts:
+            title_row = chart_lines(chart)[0]
+            assert title_row.strip(), chart.id  # plotext drew a title
+            assert title_row.rstrip().endswith(")"), title_row  # with its unit
+        for figure in screen.query(HeadlineFigure):
+            change = figure.query_one(".figure-change", Static)
+            words = str(change.render())
+            assert words, figure.id
+            assert len(words) <= change.content_size.width, words
+            assert "(" not in words or words.endswith(")")  # never cut mid-way

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual import work
@@ -31,6 +32,7 @@ from exo_benchtui.core.views import (
     DashboardView,
     MetricSet,
     RowCache,
+    StatusLine,
     SyncStatus,
     build_view,
     status_line,
@@ -291,9 +293,25 @@ class BenchApp(App):
     def watch_sync_status(self) -> None:
         self._show_status()
 
+    def source_text(self) -> str:
+        """Where the results come from, with the endpoint when not AWS's own.
+
+        The demo's bucket has the real bucket's name; ``@ 127.0.0.1:PORT``
+        says it is not the real one.
+        """
+        words = printable(str(self.settings.source), one_line=True)
+        endpoint = self.settings.endpoint_url
+        if endpoint:
+            host = urlsplit(endpoint).netloc or endpoint
+            words += f" @ {printable(host, one_line=True)}"
+        return words
+
     def _show_status(self) -> None:
         status = self.sync_status
-        line = status_line(status, self.current_view, self.clock())
+        # The source goes last: at 80 columns the line is cut from the
+        # right, and freshness, counts and errors matter more than where.
+        line = status_line(_replace(status, source=""), self.current_view, self.clock())
+        line = StatusLine(f"{line.text} · {self.source_text()}", line.severity)
         shown = (line, status.progress)
         if shown == self._shown_status:
             return

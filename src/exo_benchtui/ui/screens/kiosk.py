@@ -63,6 +63,8 @@ class Headline:
     change_text: str
     verdict: str
     """``better``, ``worse``, ``same`` or ``unknown``: the colour class."""
+    shorter_changes: tuple[str, ...] = ()
+    """``change_text`` with less detail, for a narrow figure: longest first."""
 
 
 def headlines(
@@ -83,9 +85,23 @@ def headlines(
                 metric.unit,
                 _change_words(change, ascii_only=ascii_only),
                 verdict_name(change),
+                _shorter_changes(change, ascii_only=ascii_only),
             )
         )
     return found
+
+
+def _shorter_changes(change: metrics.Change, *, ascii_only: bool) -> tuple[str, ...]:
+    """Without the percentage, then the verdict and arrow alone: an 80-column
+    wall cut ``no change = +0 pp (+0 %)`` mid-way."""
+    arrow = change.arrow_ascii if ascii_only else change.arrow
+    variants = []
+    if change.pct_text:
+        variants.append(
+            " ".join(p for p in (change.words, arrow, change.delta_text) if p)
+        )
+    variants.append(" ".join(p for p in (change.words, arrow) if p))
+    return tuple(variants)
 
 
 def _change_words(change: metrics.Change, *, ascii_only: bool) -> str:
@@ -126,9 +142,27 @@ class HeadlineFigure(Vertical):
         number.update(headline.value_text)
         self.query_one(".figure-unit", Static).update(Text(headline.unit))
         change = self.query_one(".figure-change", Static)
-        change.update(Text(headline.change_text))
+        self._fit_change()
         for verdict in ("better", "worse", "same", "unknown"):
             change.set_class(verdict == headline.verdict, f"-{verdict}")
+
+    def on_resize(self) -> None:
+        self._fit_change()
+
+    def _fit_change(self) -> None:
+        """The most detailed change text that fits the figure's width."""
+        headline = self._shown
+        if headline is None:
+            return
+        change = self.query_one(".figure-change", Static)
+        room = self.content_size.width
+        words = headline.change_text
+        if room > 0:
+            for shorter in headline.shorter_changes:
+                if Text(words).cell_len <= room:
+                    break
+                words = shorter
+        change.update(Text(words))
 
 
 class KioskScreen(Screen):
@@ -393,6 +427,7 @@ class KioskScreen(Screen):
             self._safe(headline.unit),
             self._safe(headline.change_text),
             headline.verdict,
+            tuple(self._safe(words) for words in headline.shorter_changes),
         )
 
     def _set_text(self, selector: str, words: str | None) -> None:

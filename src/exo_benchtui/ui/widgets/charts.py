@@ -91,6 +91,7 @@ class TrendChart(PlotextPlot):
         self._data: _Lines | _Stacked | _Horizontal | None = None
         self._empty_reason: str | None = "Loading…"
         self._legend: list[LegendEntry] = []
+        self._title_text = ""
 
     # -- feeding -----------------------------------------------------------
 
@@ -189,6 +190,14 @@ class TrendChart(PlotextPlot):
         # plotext ends the figure with a newline, which would push the
         # legend's last line out of the widget.
         chart = Text.from_ansi(plt.build().rstrip("\n"))
+        rows = chart.plain.split("\n")
+        if self._title_text and len(rows) > 1 and not rows[0].strip():
+            # plotext leaves out a title wider than the plot beside the y
+            # labels (the kiosk's middle chart at 80 columns had none): cut
+            # it to the room the frame's top line shows, and draw again.
+            margin = len(rows[1]) - len(rows[1].lstrip())
+            plt.title(self._cut_title(self._title_text, max(4, width - margin)))
+            chart = Text.from_ansi(plt.build().rstrip("\n"))
         if legend:
             chart.append("\n")
             chart.append_text(Text("\n").join(legend))
@@ -280,9 +289,21 @@ class TrendChart(PlotextPlot):
         text.append(for_terminal(self.app, printable(message)))
         return text
 
+    def _title(self, title: str, width: int) -> None:
+        self._title_text = self._cut_title(self._shown(title), max(4, width - 2))
+        self.plt.title(self._title_text)
+
+    def _cut_title(self, title: str, cells: int) -> str:
+        """Cut to ``cells``, keeping a ``(unit)`` at the end whole."""
+        words, bracket, unit = title.rpartition(" (")
+        if len(title) <= cells or not bracket or len(unit) + 6 > cells:
+            return self._cut(title, cells)
+        tail = f" ({unit}"
+        return self._cut(words, cells - len(tail)) + tail
+
     def _draw_lines(self, data: _Lines, width: int, height: int) -> None:
         plt = self.plt
-        plt.title(self._shown(data.title))
+        self._title(data.title, width)
         xs: list[float] = []
         for index, line in enumerate(data.lines):
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
@@ -309,7 +330,7 @@ class TrendChart(PlotextPlot):
 
     def _draw_stacked(self, bars: BarsView, width: int, height: int) -> None:
         plt = self.plt
-        plt.title(self._shown(bars.title))
+        self._title(bars.title, width)
         positions = list(range(1, len(bars.x) + 1))
         marker: str | list[str] | None = None
         if self._plain():
@@ -344,7 +365,7 @@ class TrendChart(PlotextPlot):
 
     def _draw_horizontal(self, data: _Horizontal, width: int) -> None:
         plt = self.plt
-        plt.title(self._shown(data.title))
+        self._title(data.title, width)
         room = max(8, width // 3)
         labels = [self._cut(self._shown(label), room) for label in data.labels]
         plt.bar(
