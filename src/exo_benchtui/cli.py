@@ -398,7 +398,11 @@ def demo(
 
 
 def _error(message: str) -> None:
-    click.echo(f"{APP_NAME}: {message}", err=True)
+    from exo_benchtui.core.text import printable
+
+    # Messages quote what the user or a document gave (a SOURCE, a config
+    # value, a key): no control character of theirs reaches the terminal.
+    click.echo(f"{APP_NAME}: {printable(message, one_line=True)}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:

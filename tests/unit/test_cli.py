@@ -265,3 +265,13 @@ def test_help_does_not_import_textual_or_boto3(home):
         env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
     )
     assert result.stderr.strip() == "0 []"
+
+
+def test_control_characters_in_a_bad_source_never_reach_the_terminal(capsys):
+    from exo_benchtui import cli
+
+    code = cli.main(["summary", "/no/such/\x1b]0;pwned\x07dir\x9b"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "\x1b" not in err and "\x07" not in err and "\x9b" not in err
+    assert "\\x1b]0;pwned\\x07dir" in err

@@ -94,3 +94,24 @@ def test_the_dashboards_s3_path_reads_the_demo():
         assert store.total_runs == 15
         assert store.problems() == []
         assert {run.branch for run in store.runs()} == {"main"}
+
+
+def test_the_demo_ignores_a_proxy_and_a_broken_aws_config(monkeypatch, tmp_path):
+    from exo_benchtui.core.sources import SourceOptions, open_source
+    from exo_benchtui.core.store import ResultStore
+    from exo_benchtui.core.sync import SyncEngine
+
+    broken = tmp_path / "config"
+    broken.write_text("[default\nregion=\n")
+    # Nothing listens on port 9: a client that used this proxy would fail.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(broken))
+    with DemoServer(now=NOW, runs=3, feed_interval_s=None, bucket=bucket()) as server:
+        source = open_source(
+            server.location, SourceOptions(endpoint_url=server.endpoint_url)
+        )
+        store = ResultStore()
+        SyncEngine(source, store, workers=2).sync()
+        assert store.total_runs == 3
+    assert os.environ["AWS_CONFIG_FILE"] == str(broken)  # restored afterwards

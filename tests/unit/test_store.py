@@ -200,3 +200,27 @@ def test_series_ids_differ_when_any_field_differs():
             field: getattr(base, field) for field in SERIES_FIELDS if field != name
         }
         assert SeriesKey(**fields, **{name: value}).id != base.id, name
+
+
+def test_series_that_would_read_alike_get_distinct_labels():
+    store = ResultStore()
+    for index, config in enumerate(("configs/a.yaml", "configs/b.yaml")):
+        completed = datetime(2025, 11, 1, tzinfo=UTC) + timedelta(hours=index)
+        key = document_key(completed, run_id=index)
+        body = encode(make_document(completed_at=completed, config_file=config))
+        store.put(StoredObject(key, "e", len(body)), parse_document(key, body))
+    labels = sorted(summary.label for summary in store.series())
+    assert len(labels) == 2
+    assert labels[0].endswith(" · a.yaml")
+    assert labels[1].endswith(" · b.yaml")
+
+
+def test_hardware_in_another_order_is_the_same_series():
+    store = ResultStore()
+    for index, hardware in enumerate((("puffin8", "puffin4"), ("puffin4", "puffin8"))):
+        completed = datetime(2025, 11, 1, tzinfo=UTC) + timedelta(hours=index)
+        key = document_key(completed, run_id=index)
+        body = encode(make_document(completed_at=completed, hardware=hardware))
+        store.put(StoredObject(key, "e", len(body)), parse_document(key, body))
+    assert len(store.series()) == 1
+    assert store.series()[0].runs == 2

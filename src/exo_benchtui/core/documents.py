@@ -565,7 +565,8 @@ def _read_run(
             reader.integer(config, "generation_length", config_path),
             reader.integer(config, "iterations", config_path),
             reader.number(config, "time_between_requests", config_path),
-            hardware,
+            # The same machines listed in another order are the same cluster.
+            tuple(sorted(hardware)),
             strategy,
             config_file,
         )

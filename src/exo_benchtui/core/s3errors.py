@@ -8,6 +8,7 @@ quoted only for codes we do not know.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from botocore import exceptions as bce
@@ -85,7 +86,7 @@ class S3Place:
     def where(self) -> str:
         """``the endpoint http://…`` or ``AWS region eu-west-1``, for sentences."""
         if self.endpoint_url:
-            return f"the endpoint {self.endpoint_url}"
+            return f"the endpoint {_redact_url_credentials(self.endpoint_url)}"
         if self.region:
             return f"AWS region {self.region}"
         return "AWS (default region)"
@@ -198,16 +199,50 @@ def classify(exc: BaseException, place: S3Place) -> SourceError:
     if isinstance(exc, ValueError) and "endpoint" in str(exc).lower():
         return SourceError(
             "Bad endpoint URL",
-            f"{place.endpoint_url!r} is not a usable endpoint",
+            f"{_redact_url_credentials(place.endpoint_url or '')!r} is not a "
+            "usable endpoint",
             hint="pass a full URL such as http://127.0.0.1:9000 to --endpoint-url",
+            kind=FailureKind.CONFIGURATION,
+        )
+    if isinstance(exc, _SETUP_ERRORS):
+        # Retrying cannot fix these: a bucket name or region botocore refuses,
+        # or an AWS config file it cannot read.
+        return SourceError(
+            "S3 set-up is invalid",
+            f"{type(exc).__name__} for {place.url} at {place.where}: {_one_line(exc)}",
+            hint="check the bucket name, --region and the AWS config files",
             kind=FailureKind.CONFIGURATION,
         )
     return SourceError(
         "S3 request failed",
-        f"{type(exc).__name__} while reaching {place.url} at {place.where}",
-        hint="will try again next sync; see the log file for details",
+        f"{type(exc).__name__} while reaching {place.url} at {place.where}: "
+        f"{_one_line(exc)}",
+        hint="will try again next sync",
         kind=FailureKind.TRANSIENT,
     )
+
+
+_SETUP_ERRORS = (
+    bce.ParamValidationError,
+    bce.InvalidRegionError,
+    bce.ConfigParseError,
+    bce.ProfileNotFound,
+    bce.InvalidConfigError,
+)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's own words, short, with any URL credentials removed."""
+    text = " ".join(str(exc).split())
+    return _redact_url_credentials(text)[:300]
+
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def _redact_url_credentials(text: str) -> str:
+    """``http://user:secret@host`` becomes ``http://***@host``."""
+    return _URL_USERINFO.sub(r"\g<scheme>***@", text)
 
 
 def _client_error(exc: bce.ClientError, place: S3Place) -> SourceError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from exo_benchtui.core.model import SeriesKey
 
 # How EXO's ``instance_meta`` values read for people.
@@ -76,3 +78,30 @@ def series_label(key: SeriesKey) -> str:
     parts.append(key.strategy or "")
     parts.append("+".join(key.hardware))
     return " · ".join(part for part in parts if part)
+
+
+def distinct_labels(keys: Iterable[SeriesKey]) -> dict[str, str]:
+    """Each series' label by id, made distinct where two would read the same.
+
+    Labels leave out the config file and the models' organisations, so two
+    series can share one; those get the config file's name added, and where
+    that is not enough either, the start of their id.
+    """
+    keys = list(keys)
+    labels = {key.id: series_label(key) for key in keys}
+    for _ in range(2):
+        seen: dict[str, list[SeriesKey]] = {}
+        for key in keys:
+            seen.setdefault(labels[key.id], []).append(key)
+        clashes = [group for group in seen.values() if len(group) > 1]
+        if not clashes:
+            break
+        for group in clashes:
+            configs = {key.config_file for key in group}
+            for key in group:
+                if len(configs) == len(group) and key.config_file:
+                    extra = key.config_file.rsplit("/", 1)[-1]
+                else:
+                    extra = f"#{key.id[:6]}"
+                labels[key.id] = f"{labels[key.id]} · {extra}"
+    return labels

@@ -21,7 +21,7 @@ from exo_benchtui.core.model import (
     StageFigures,
     StoredObject,
 )
-from exo_benchtui.core.series import series_label
+from exo_benchtui.core.series import distinct_labels
 
 SeriesPoint = tuple[Run, StageFigures]
 """One run-stage of a series."""
@@ -206,11 +206,12 @@ class ResultStore:
                 series_id = stage.series.id
                 points.setdefault(series_id, []).append((run, stage))
                 keys.setdefault(series_id, stage.series)
+        labels = distinct_labels(keys.values())
         summaries = [
             SeriesSummary(
                 id=series_id,
                 key=keys[series_id],
-                label=series_label(keys[series_id]),
+                label=labels[series_id],
                 runs=len(series_points),
                 latest_at=series_points[-1][0].completed_at,
             )

@@ -30,6 +30,14 @@ _DEMO_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "demo-access-key",
     "AWS_SECRET_ACCESS_KEY": "demo-secret-key",
     "AWS_DEFAULT_REGION": REGION,
+    # The user's own AWS files play no part in the demo, and a broken one
+    # must not stop it.
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    # The server is on loopback: an HTTP(S)_PROXY set for the office network
+    # must not be asked to reach it.
+    "NO_PROXY": "127.0.0.1,localhost",
+    "no_proxy": "127.0.0.1,localhost",
 }
 _HIDDEN_ENVIRONMENT = (
     "AWS_SESSION_TOKEN",
