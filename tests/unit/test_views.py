@@ -356,3 +356,11 @@ def test_table_keeps_the_newest_rows_and_counts_the_rest(store):
     one = build_view(store, series_id=series_id, max_rows=3)
     assert one.rows == series_rows[:3]
     assert one.rows_left_out == len(series_rows) - 3
+
+
+def test_bars_count_what_they_leave_out_for_one_series(store):
+    series_id = store.series()[0].id
+    total = len(build_view(store, series_id=series_id).bars.x)
+    limited = build_view(store, series_id=series_id, max_bars=2).bars
+    assert len(limited.x) == 2
+    assert limited.left_out == total - 2

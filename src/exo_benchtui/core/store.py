@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from exo_benchtui.core.model import (
     ParseOutcome,
@@ -22,6 +23,8 @@ from exo_benchtui.core.model import (
     StoredObject,
 )
 from exo_benchtui.core.series import distinct_labels
+
+_BY_TIME = attrgetter("completed_at", "key")
 
 SeriesPoint = tuple[Run, StageFigures]
 """One run-stage of a series."""
@@ -197,15 +200,18 @@ class ResultStore:
             return
         runs = sorted(
             (e.outcome.run for e in self._entries.values() if e.outcome.run),
-            key=lambda run: (run.completed_at, run.key),
+            key=_BY_TIME,
         )
         points: dict[str, list[SeriesPoint]] = {}
         keys: dict[str, SeriesKey] = {}
         for run in runs:
             for stage in run.stages:
                 series_id = stage.series.id
-                points.setdefault(series_id, []).append((run, stage))
-                keys.setdefault(series_id, stage.series)
+                line = points.get(series_id)
+                if line is None:
+                    line = points[series_id] = []
+                    keys[series_id] = stage.series
+                line.append((run, stage))
         labels = distinct_labels(keys.values())
         summaries = [
             SeriesSummary(

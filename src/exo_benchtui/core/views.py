@@ -14,7 +14,6 @@ wraps them in ``rich.text.Text`` so they are never parsed as markup.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -433,14 +432,14 @@ def _choices(store: ResultStore) -> tuple[SeriesChoice, ...]:
 
 
 def _line(
-    choice: SeriesChoice, points: Iterable[SeriesPoint], attribute: str, label: str
+    choice: SeriesChoice,
+    points: tuple[SeriesPoint, ...],
+    xs: tuple[float, ...],
+    attribute: str,
+    label: str,
 ) -> ChartLine:
-    xs: list[float] = []
-    ys: list[float | None] = []
-    for run, stage in points:
-        xs.append(run.completed_at.timestamp())
-        ys.append(getattr(stage, attribute))
-    return ChartLine(choice.id, label, tuple(xs), tuple(ys))
+    ys = tuple(getattr(stage, attribute) for _, stage in points)
+    return ChartLine(choice.id, label, xs, ys)
 
 
 def legend_labels(labels: list[str]) -> list[str]:
@@ -516,17 +515,23 @@ def _bars(runs: tuple[Run, ...], series_id: str | None, limit: int) -> BarsView:
 
     # Only the newest ``limit`` runs are drawn; the older ones are only counted.
     counted: list[tuple[Run, int, int]] = []
-    left_out = 0
+    matching = 0
     for run in reversed(runs):
+        if len(counted) == limit:
+            if series_id is None:
+                # Every run with a stage counts: no need to look inside them.
+                matching = sum(1 for older in runs if older.stages)
+                break
+            matching += 1 if counted_stages(run) else 0
+            continue
         stages = counted_stages(run)
         if not stages:
             continue
-        if len(counted) == limit:
-            left_out += 1
-            continue
+        matching += 1
         ok = sum(s.successful or 0 for s in stages)
         failed = sum(s.failed or 0 for s in stages)
         counted.append((run, ok, failed))
+    left_out = matching - len(counted)
     counted.reverse()
     title = "Requests per run"
     if left_out:
@@ -573,11 +578,17 @@ def build_view(
     points = {choice.id: store.series_points(choice.id) for choice in shown}
     legend = legend_labels([choice.label for choice in shown])
 
+    # The three panes share each series' times: work them out once.
+    times = {
+        sid: tuple(run.completed_at.timestamp() for run, _ in series_points)
+        for sid, series_points in points.items()
+    }
     panes = []
     for attribute in _PANE_ATTRIBUTES[metric_set]:
         metric = metric_for(attribute)
         lines = tuple(
-            _line(c, points[c.id], attribute, legend[i]) for i, c in enumerate(shown)
+            _line(c, points[c.id], times[c.id], attribute, legend[i])
+            for i, c in enumerate(shown)
         )
         panes.append(
             ChartPane(metric.title, metric.unit, lines, metric.higher_is_better)
@@ -591,7 +602,8 @@ def build_view(
     runs = store.runs()
     last_run_at = runs[-1].completed_at if runs else None
     cards.append(CardView("Benchmarks", str(len(runs)), "runs"))
-    cards.append(CardView("Configurations", str(store.active_configurations), "active"))
+    active_configurations = store.active_configurations
+    cards.append(CardView("Configurations", str(active_configurations), "active"))
     cards.append(
         CardView(
             "Last benchmark",
@@ -631,7 +643,7 @@ def build_view(
         choices=choices,
         total_runs=len(runs),
         series_count=len(choices),
-        active_configurations=store.active_configurations,
+        active_configurations=active_configurations,
         last_run_at=last_run_at,
         unreadable=store.unreadable_count,
     )
