@@ -27,8 +27,10 @@ from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import BarsView, ChartLine, ChartPane, time_ticks
 from exo_benchtui.ui.widgets.glyphs import ellipsis, for_terminal
 
-SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red", "white")
-"""Plotext colour names, one per series in order; all in the 16-colour set."""
+SERIES_COLOURS = ("cyan", "magenta", "orange", "green", "blue", "red", "white")
+"""Plotext colour names, one per series in order; all in the 16-colour set.
+plotext calls ANSI colour 3 (yellow) "orange"; it has no "yellow" and draws
+that name uncoloured."""
 
 PLAIN_MARKERS = ("*", "+", "o", "x", "#", "%", "@")
 """Without colour, series are told apart by these markers (chart and legend)."""
