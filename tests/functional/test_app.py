@@ -493,3 +493,17 @@ async def test_a_cold_load_shows_a_progress_bar(results_dir):
         assert bar.display
         assert (bar.progress, bar.total) == (30, 120)
         assert "reading 30/120" in status_text(app)
+
+
+@pilot_test
+async def test_the_table_holds_the_newest_rows_and_says_how_many_it_left_out(
+    results_dir,
+):
+    app = app_for(results_dir)
+    app.table_rows_limit = 5
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        total = sum(len(run.stages) for run in app.store.runs())
+        assert app.screen.query_one(RunsTable).row_count == 5
+        note = plain(app.series_note(app.current_view))
+        assert f"table: newest 5 of {total}" in note

@@ -179,3 +179,8 @@ def _fast_failures(monkeypatch):
     """Fail a dead endpoint at once: the test is about words, not retries."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+
+
+def test_a_password_in_the_endpoint_url_is_never_in_the_status_line():
+    app = s3_app("results", "http://reader:hunter2@127.0.0.1:9000")
+    assert app.source_text() == "s3://results/bench/ @ 127.0.0.1:9000"

@@ -29,6 +29,7 @@ from exo_benchtui.core.errors import BenchTuiError, FailureKind, SourceError
 from exo_benchtui.core.store import ResultStore
 from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import (
+    MAX_TABLE_ROWS,
     DashboardView,
     MetricSet,
     RowCache,
@@ -115,6 +116,8 @@ class BenchApp(App):
         self.refresh_s = max(MIN_REFRESH_S, float(settings.refresh_s))
         self._sync_timer: Timer | None = None
         self._row_cache = RowCache()
+        self.table_rows_limit = MAX_TABLE_ROWS
+        """The runs table holds this many run-stages, the newest."""
         self._shown_status: tuple | None = None
         self.sync_status = SyncStatus(source=str(settings.source))
 
@@ -302,7 +305,11 @@ class BenchApp(App):
         words = printable(str(self.settings.source), one_line=True)
         endpoint = self.settings.endpoint_url
         if endpoint:
-            host = urlsplit(endpoint).netloc or endpoint
+            # Host and port only: a user:password in the URL is never shown.
+            parts = urlsplit(endpoint)
+            host = parts.hostname or "?"
+            if parts.port:
+                host = f"{host}:{parts.port}"
             words += f" @ {printable(host, one_line=True)}"
         return words
 
@@ -328,6 +335,7 @@ class BenchApp(App):
             series_id=self.series_id,
             metric_set=self.metric_set,
             row_cache=self._row_cache,
+            max_rows=self.table_rows_limit,
         )
         self.data_version = self.current_view.version
         self._shown_status = None
@@ -352,6 +360,9 @@ class BenchApp(App):
         else:
             text.append("Series: ")
             text.append(view.shown_series[0].label if view.shown_series else "gone")
+        if view.rows_left_out:
+            shown = len(view.rows)
+            text.append(f" · table: newest {shown:,} of {shown + view.rows_left_out:,}")
         if view.cards_series_label and view.series_id is None:
             text.append(" · cards follow ")
             text.append(view.cards_series_label)
