@@ -343,7 +343,9 @@ class TrendChart(PlotextPlot):
             positions,
             [list(bars.successful), list(bars.failed)],
             color=["green", "red"],
-            width=0.8,
+            # At 0.8 the one-cell gaps between neighbours rounded away and
+            # runs of equal bars merged into one wide block.
+            width=0.5,
             marker=marker,
         )
         totals = [
