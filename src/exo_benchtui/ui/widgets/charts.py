@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from plotext._utility import colorize
 from rich.text import Text
@@ -332,7 +332,20 @@ class TrendChart(PlotextPlot):
 
     def _draw_stacked(self, bars: BarsView, width: int, height: int) -> None:
         plt = self.plt
-        self._title(bars.title, width)
+        # Below four cells a bar, plotext's gaps round away and neighbours
+        # merge into one block: draw only the newest bars that fit.
+        fits = max(1, (width - 10) // 4)
+        title = bars.title
+        if len(bars.x) > fits:
+            bars = replace(
+                bars,
+                labels=bars.labels[-fits:],
+                x=bars.x[-fits:],
+                successful=bars.successful[-fits:],
+                failed=bars.failed[-fits:],
+            )
+            title = f"Requests per run (last {fits})"
+        self._title(title, width)
         positions = list(range(1, len(bars.x) + 1))
         marker: str | list[str] | None = None
         if self._plain():
