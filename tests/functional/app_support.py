@@ -13,12 +13,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from exo_benchtui.settings import Settings
 from tests.builders import document_key, encode, make_document, make_stage
+
+if TYPE_CHECKING:
+    from exo_benchtui.ui.app import BenchApp
 
 FIXED_NOW = datetime(2025, 11, 20, 12, 0, 0, tzinfo=UTC)
 """The clock of every app test: no real time reaches the screen."""
@@ -112,3 +115,17 @@ def plain(renderable: Any, width: int = 200) -> str:
     console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
     console.print(renderable)
     return console.export_text()
+
+
+def app_for(directory: Path, **changes: Any) -> BenchApp:
+    """The app as the command line makes it, on ``directory``, fixed clock."""
+    from exo_benchtui.ui.app import make_app
+
+    return make_app(settings_for(directory, **changes), clock=fixed_clock)
+
+
+async def settled(pilot: Any) -> None:
+    """Let workers finish and their messages be handled."""
+    for _ in range(2):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

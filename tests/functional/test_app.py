@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from textual.command import CommandPalette
 from textual.widgets import DataTable, OptionList, ProgressBar, TabbedContent
 
@@ -30,34 +28,15 @@ from exo_benchtui.ui.widgets.runs_table import COLUMNS, RunsTable
 from exo_benchtui.ui.widgets.status import StatusBar
 from tests.builders import document_key, make_document, make_stage
 from tests.functional.app_support import (
+    app_for,
     fixed_clock,
-    history,
     pilot_test,
     plain,
     run_time,
     settings_for,
+    settled,
     write_documents,
 )
-
-
-@pytest.fixture
-def results_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "results"
-    directory.mkdir()
-    write_documents(directory, history(12))
-    return directory
-
-
-def app_for(directory: Path, **changes) -> BenchApp:
-    return make_app(settings_for(directory, **changes), clock=fixed_clock)
-
-
-async def settled(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def status_text(app: BenchApp) -> str:

@@ -6,13 +6,11 @@ Each test builds the app with ``make_app`` over a directory of documents from
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Static
 
-from exo_benchtui.ui.app import BenchApp, make_app
+from exo_benchtui.ui.app import make_app
 from exo_benchtui.ui.screens.detail import DetailScreen, short_names
 from exo_benchtui.ui.screens.help import HelpScreen
 from exo_benchtui.ui.screens.kiosk import HeadlineFigure, KioskScreen
@@ -23,12 +21,10 @@ from exo_benchtui.ui.widgets.runs_table import COLUMNS, RunsTable
 from exo_benchtui.ui.widgets.status import StatusBar
 from tests.builders import document_key, encode, make_document, make_stage
 from tests.functional.app_support import (
-    fixed_clock,
-    history,
+    app_for,
     pilot_test,
     plain,
-    settings_for,
-    write_documents,
+    settled,
 )
 from tests.functional.kiosk_fixtures import (
     FakeClock,
@@ -36,26 +32,6 @@ from tests.functional.kiosk_fixtures import (
     restore_scrollbar_renderer,  # noqa: F401 - autouse: console mode is global
     write_history,
 )
-
-
-@pytest.fixture
-def results_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "results"
-    directory.mkdir()
-    write_documents(directory, history(12))
-    return directory
-
-
-def app_for(directory: Path, **changes) -> BenchApp:
-    return make_app(settings_for(directory, **changes), clock=fixed_clock)
-
-
-async def settled(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
 
 # -- 1. the kiosk keeps Textual's app-level keys away ------------------------
 
