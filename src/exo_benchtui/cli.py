@@ -265,19 +265,25 @@ def _run_dashboard(settings: Settings) -> int:
 # -- summary ------------------------------------------------------------------
 
 
+def _format_option(help_text: str) -> Callable[[Callable[..., Any]], Any]:
+    """``--format table|json|markdown``, shared by ``summary`` and ``demo``."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json", "markdown"]),
+        default="table",
+        show_default=True,
+        help=help_text,
+    )
+
+
+
 @cli.command(
     short_help="Print the results as a table, JSON or Markdown.",
     epilog="Exit codes: 0 all documents read, 1 some problems, 2 bad usage.",
 )
 @click.argument("source", required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for scripts, markdown for pull requests.",
-)
+@_format_option("table for people, json for scripts, markdown for pull requests.")
 @_apply(_SOURCE_OPTIONS)
 @_apply(_COMMON_OPTIONS)
 @click.pass_context
@@ -343,14 +349,7 @@ def print_summary(settings: Settings, output_format: str) -> int:
     is_flag=True,
     help="Print the demo's summary instead of opening the dashboard.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="With --summary: the output format.",
-)
+@_format_option("With --summary: the output format.")
 @_apply(_DISPLAY_OPTIONS[1:])
 @_apply(_COMMON_OPTIONS)
 @click.pass_context
