@@ -277,7 +277,6 @@ def _format_option(help_text: str) -> Callable[[Callable[..., Any]], Any]:
     )
 
 
-
 @cli.command(
     short_help="Print the results as a table, JSON or Markdown.",
     epilog="Exit codes: 0 all documents read, 1 some problems, 2 bad usage.",
