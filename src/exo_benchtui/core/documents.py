@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from exo_benchtui.core.model import (
     MetricSeries,
     ParseOutcome,
@@ -301,17 +299,8 @@ def _decode(body: bytes, max_bytes: int) -> tuple[Any, str | None]:
             f"document is {len(body):,} bytes, over the {max_bytes:,}-byte limit; "
             "not read"
         )
-    data = body if isinstance(body, bytes) else bytes(body)
     try:
-        # orjson reads these documents about 2.8x as fast as json (measured in
-        # benchmarks/). It reads an integer beyond 64 bits as the nearest float.
-        return orjson.loads(data), None
-    except orjson.JSONDecodeError:
-        # NaN, a byte-order mark, a lone surrogate or a real fault: the
-        # standard library reads the first three and names the fault exactly.
-        pass
-    try:
-        text = data.decode("utf-8-sig")
+        text = (body if isinstance(body, bytes) else bytes(body)).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, f"not UTF-8 text (invalid byte at offset {exc.start})"
     try:
