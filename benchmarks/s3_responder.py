@@ -14,6 +14,8 @@ what the product uses with a custom endpoint. It checks no signatures.
 Control endpoints (not delayed, not counted):
 ``POST /__admin/state?visible=N&latency_ms=X`` (list only the first N keys,
 change the delay) and ``GET /__admin/stats`` (request counts as JSON).
+The bucket ``<BUCKET>-first-<N>`` serves the same objects with at most the
+first N of them visible, so clients of several sizes can run at once.
 
 Run: ``python benchmarks/s3_responder.py --count 10010 --latency-ms 50``;
 it prints one JSON line ``{"port": ...}`` when ready and serves until its
@@ -150,8 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
 
-    def _s3_target(self) -> tuple[str, str, dict[str, list[str]]] | None:
-        """(bucket, key, query) of an S3 request, after the added latency."""
+    def _s3_target(self) -> tuple[str, int, dict[str, list[str]]] | None:
+        """(key, how many keys are visible, query) of an S3 request.
+
+        Answered after the added latency.
+        """
         self._drain()
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -159,11 +164,15 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         if state.latency_s:
             time.sleep(state.latency_s)
-        if bucket != corpus.BUCKET:
+        visible = state.visible
+        first = bucket.removeprefix(f"{corpus.BUCKET}-first-")
+        if first != bucket and first.isdigit():
+            visible = min(visible, int(first))
+        elif bucket != corpus.BUCKET:
             state.count("other")
             self._error(404, "NoSuchBucket", f"no bucket {bucket!r}")
             return None
-        return bucket, unquote(key), query
+        return unquote(key), visible, query
 
     # -- verbs ------------------------------------------------------------
 
@@ -174,11 +183,11 @@ class _Handler(BaseHTTPRequestHandler):
         target = self._s3_target()
         if target is None:
             return
-        _, key, query = target
+        key, visible, query = target
         if key:
-            self._get_object(key)
+            self._get_object(key, visible)
         elif "list-type" in query:
-            self._list(query)
+            self._list(query, visible)
         elif "location" in query:
             self.server.state.count("other")
             body = f'<LocationConstraint xmlns="{_S3_NS}"/>'.encode()
@@ -191,13 +200,13 @@ class _Handler(BaseHTTPRequestHandler):
         target = self._s3_target()
         if target is None:
             return
-        _, key, _ = target
+        key, visible, _ = target
         state = self.server.state
         state.count("head")
         if not key:
             self._reply(200, b"", send_body=False)
             return
-        obj = self._visible_object(key)
+        obj = self._visible_object(key, visible)
         if obj is None:
             self._error(404, "NoSuchKey", key, send_body=False)
             return
@@ -219,22 +228,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- S3 operations ------------------------------------------------------
 
-    def _visible_object(self, key: str) -> _Object | None:
+    def _visible_object(self, key: str, visible: int) -> _Object | None:
         state = self.server.state
-        index = bisect.bisect_left(state.keys, key, 0, state.visible)
-        if index < state.visible and state.keys[index] == key:
+        index = bisect.bisect_left(state.keys, key, 0, visible)
+        if index < visible and state.keys[index] == key:
             return state.objects[key]
         return None
 
-    def _get_object(self, key: str) -> None:
+    def _get_object(self, key: str, visible: int) -> None:
         self.server.state.count("get")
-        obj = self._visible_object(key)
+        obj = self._visible_object(key, visible)
         if obj is None:
             self._error(404, "NoSuchKey", key)
             return
         self._reply(200, obj.body, obj.headers)
 
-    def _list(self, query: dict[str, list[str]]) -> None:
+    def _list(self, query: dict[str, list[str]], visible: int) -> None:
         state = self.server.state
         state.count("list")
 
@@ -244,7 +253,6 @@ class _Handler(BaseHTTPRequestHandler):
         prefix = arg("prefix")
         max_keys = max(0, min(1000, int(arg("max-keys", "1000") or 1000)))
         url_encoded = arg("encoding-type") == "url"
-        visible = state.visible
         start = bisect.bisect_left(state.keys, prefix, 0, visible)
         if arg("start-after"):
             start = max(start, bisect.bisect_right(state.keys, arg("start-after")))
