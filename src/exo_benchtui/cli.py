@@ -158,12 +158,18 @@ def _flag_values(params: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in params.items() if name in names}
 
 
-def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
-    """Settings from the group's flags, overridden by the command's own."""
+def _settings(
+    ctx: click.Context, params: dict[str, Any], *, reads_source: bool = True
+) -> Settings:
+    """Settings from the group's flags, overridden by the command's own.
+
+    ``reads_source`` False (the demo brings its own) skips the check that a
+    configured source directory exists.
+    """
     flags: dict[str, Any] = dict(ctx.obj.get("flags", {})) if ctx.obj else {}
     flags.update({k: v for k, v in _flag_values(params).items() if v is not None})
     config_file = params.get("config_file") or (ctx.obj or {}).get("config_file")
-    return load_settings(flags, config_file=config_file)
+    return load_settings(flags, config_file=config_file, source_must_exist=reads_source)
 
 
 def _start_logging(settings: Settings, command: str) -> None:
@@ -310,6 +316,7 @@ def print_summary(settings: Settings, output_format: str) -> int:
     from exo_benchtui.core.sources import open_source
     from exo_benchtui.core.store import ResultStore
     from exo_benchtui.core.sync import SyncEngine
+    from exo_benchtui.core.text import counted
 
     source = open_source(settings.source, settings.source_options())
     store = ResultStore()
@@ -323,17 +330,24 @@ def print_summary(settings: Settings, output_format: str) -> int:
     elif output_format == "markdown":
         click.echo(report.render_markdown(store))
     else:
+        from rich import box
         from rich.console import Console
+
+        from exo_benchtui.terminal import detect_profile
 
         # Piped, Rich would fold the table into 80 columns, one word a line.
         wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
         console = Console(width=wide)
-        console.print(report.render_table(store))
-        problems = report.render_problems(store)
+        # The Linux console's font has single lines but no heavy ones.
+        profile = detect_profile(ascii_flag=settings.ascii)
+        lines = box.SQUARE if profile.ascii_only else box.HEAVY_HEAD
+        console.print(report.render_table(store, box=lines, shown=profile.text))
+        problems = report.render_problems(store, shown=profile.text)
         if problems is not None:
             console.print(problems)
     if sync_report.remaining:
-        _error(f"{sync_report.remaining} documents were not read in time")
+        left = counted(sync_report.remaining, "document")
+        _error(f"{left} not read in time")
     incomplete = sync_report.problems or sync_report.remaining
     return EXIT_PROBLEMS if store.problems() or incomplete else EXIT_OK
 
@@ -367,7 +381,7 @@ def demo(
       exo-bench-tui demo --kiosk
       exo-bench-tui demo --summary --format markdown
     """
-    settings = _settings(ctx, params)
+    settings = _settings(ctx, params, reads_source=False)
     _start_logging(settings, "demo")
     from exo_benchtui.demo import DemoServer
 

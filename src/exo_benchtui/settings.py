@@ -167,9 +167,15 @@ def _to_text(value: Any, _: str) -> str | None:
 
 
 def _to_source(value: Any, _: str) -> str:
+    # Only the form here: whether a directory exists is asked of the source
+    # that wins (load_settings), so a stale one in the file never blocks a
+    # command given its own SOURCE.
     if not isinstance(value, str) or not value.strip():
         raise ValueError
-    return check_source(value.strip())
+    location = value.strip()
+    if location.startswith("s3://") and not location[len("s3://") :].split("/")[0]:
+        raise ValueError
+    return location
 
 
 def _to_endpoint(value: Any, _: str) -> str | None:
@@ -230,6 +236,8 @@ KEYS: tuple[_Key, ...] = (
     ),
 )
 _BY_NAME = {key.name: key for key in KEYS}
+_SOURCE_EXISTS = replace(_BY_NAME["source"], convert=lambda v, _: check_source(v))
+"""The check the winning source gets: a directory must exist."""
 
 
 def check_source(location: str) -> str:
@@ -349,13 +357,15 @@ def load_settings(
     *,
     config_file: Path | None = None,
     env: Mapping[str, str] | None = None,
+    source_must_exist: bool = True,
 ) -> Settings:
     """Settings from defaults < TOML file < environment < ``flags``.
 
     ``flags`` maps TOML key names (``refresh``, ``kiosk``…) to what was given
     on the command line, None for not given. ``config_file`` is ``--config``;
     without it ``EXO_BENCH_TUI_CONFIG`` or the platform default is read, if it
-    exists. Raises :class:`UsageError` for anything invalid.
+    exists. Raises :class:`UsageError` for anything invalid, and, if
+    ``source_must_exist``, for a source directory that does not exist.
     """
     env = os.environ if env is None else env
     if config_file is not None:
@@ -364,10 +374,19 @@ def load_settings(
         path, required = Path(env[ENV_PREFIX + "CONFIG"].strip()).expanduser(), True
     else:
         path, required = default_config_file(), False
+    layers = (
+        (f"key 'source' in {path}", read_config_file(path, required=required)),
+        (f"environment variable {_BY_NAME['source'].env}", read_environment(env)),
+        (_BY_NAME["source"].flag, read_flags(flags or {})),
+    )
     values: dict[str, Any] = {}
-    values.update(read_config_file(path, required=required))
-    values.update(read_environment(env))
-    values.update(read_flags(flags or {}))
+    source_from = None
+    for where, layer in layers:
+        values.update(layer)
+        if "source" in layer:
+            source_from = where
+    if source_must_exist and source_from is not None:
+        _convert(_SOURCE_EXISTS, values["source"], source_from)
     return replace(Settings(), **values)
 
 

@@ -15,20 +15,21 @@ from rich.color import ColorSystem
 from textual.filter import Monochrome, NoColor
 from textual.widgets import Static
 
-from exo_benchtui.ui.console import (
+from exo_benchtui.terminal import (
     ALLOWED_CHARACTERS,
-    CONSOLE_THEME_NAME,
-    BlockDigits,
-    apply_console_profile,
     ascii_text,
-    big_digits,
     detect_profile,
     outside_repertoire,
 )
-from tests.functional.kiosk_fixtures import (  # noqa: F401 - autouse fixture
+from exo_benchtui.ui.console import (
+    CONSOLE_THEME_NAME,
+    BlockDigits,
+    apply_console_profile,
+    big_digits,
+)
+from tests.functional.kiosk_fixtures import (
     FakeClock,
     kiosk_settings,
-    restore_scrollbar_renderer,
     write_history,
 )
 from tests.functional.terminal import (

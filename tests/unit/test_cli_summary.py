@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from exo_benchtui import cli
+from exo_benchtui.terminal import outside_repertoire
 from tests.builders import document_key, encode, make_document, make_stage
 from tests.cli_support import isolate_user_dirs, user_config_file
 
@@ -77,6 +78,46 @@ def test_markdown_and_table(tmp_path, capsys, fmt, marker):
     code, out, _ = run(["summary", str(tmp_path / "results"), "--format", fmt], capsys)
     assert code == 0
     assert marker in out
+
+
+@pytest.mark.parametrize(
+    ("term", "argv", "console"),
+    [
+        ("linux", [], True),
+        ("vt220", [], True),
+        ("xterm-256color", ["--ascii"], True),
+        ("xterm-256color", [], False),
+        ("linux", ["--no-ascii"], False),
+    ],
+)
+def test_table_keeps_to_the_linux_consoles_font(
+    tmp_path, capsys, monkeypatch, term, argv, console
+):
+    monkeypatch.setenv("TERM", term)
+    write_results(tmp_path / "results", 2)
+    code, out, _ = run(
+        [*argv, "summary", str(tmp_path / "results"), "--format", "table"], capsys
+    )
+    assert code == 0
+    # make_stage is "pp64/tg64 ×4 @0.5s": the × is outside the console's font.
+    if console:
+        assert outside_repertoire(out) == set()
+        assert "┌" in out and "pp64/tg64 x4" in out
+    else:
+        assert "┏" in out and "pp64/tg64 ×4" in out
+
+
+def test_one_problem_is_one_problem(tmp_path, capsys):
+    folder = tmp_path / "results"
+    write_results(folder, 1)
+    (folder / "broken.json").write_bytes(b"{not json")
+    code, out, _ = run(["summary", str(folder), "--format", "table"], capsys)
+    assert code == 1
+    words = " ".join(out.split())
+    assert "1 run " in words and "1 problem " in words + " "
+    assert "1 problems" not in words and "1 runs" not in words
+    code, out, _ = run(["summary", str(folder), "--format", "markdown"], capsys)
+    assert "1 run, 1 series." in out
 
 
 def test_empty_directory_is_not_an_error(tmp_path, capsys):

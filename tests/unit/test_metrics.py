@@ -134,10 +134,29 @@ def test_overflowing_difference_still_has_a_direction():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1234.4, "1234"), (56.78, "56.8"), (3.14159, "3.14"), (0.0421, "0.042"), (0, "0")],
+    [
+        (1234.4, "1234"),
+        (56.78, "56.8"),
+        (3.14159, "3.14"),
+        (0.0421, "0.042"),
+        (0, "0"),
+        # Zero has no sign, and what is too small to tell from it is zero.
+        (-0.0, "0"),
+        (-1e-9, "0"),
+        (3e-7, "0"),
+        (-0.0012, "-0.0012"),
+    ],
 )
 def test_format_number(value, text):
     assert format_number(value) == text
+
+
+@pytest.mark.parametrize("tiny", [-1e-12, 1e-12])
+def test_a_change_that_rounds_to_zero_has_no_sign(tiny):
+    change = compare(5.0 + tiny, 5.0, TTFT)
+    assert change.verdict is Verdict.SAME
+    assert (change.delta_text, change.pct_text) == ("0 ms", "0 %")
+    assert change.summary() == "= 0 ms (0 %) no change"
 
 
 def test_metric_format():

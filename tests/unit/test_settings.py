@@ -224,6 +224,37 @@ def test_source_must_be_s3_or_an_existing_directory(tmp_path):
     assert "neither s3://BUCKET/PREFIX nor an existing directory" in message
 
 
+def test_a_stale_source_below_one_given_is_never_checked(tmp_path):
+    gone = tmp_path / "moved-away"
+    config = write(tmp_path / "c.toml", f'source = "{gone}"\n')
+    env = {"EXO_BENCH_TUI_SOURCE": str(gone)}
+    here = str(tmp_path)
+    assert load_settings({"source": here}, config_file=config, env={}).source == here
+    assert load_settings({"source": here}, env=env).source == here
+    assert load_settings({}, config_file=config, env={"EXO_BENCH_TUI_SOURCE": here})
+
+
+@pytest.mark.parametrize("layer", ["file", "environment"])
+def test_a_missing_source_that_wins_names_where_it_was_set(tmp_path, layer):
+    gone = tmp_path / "moved-away"
+    if layer == "file":
+        config = write(tmp_path / "c.toml", f'source = "{gone}"\n')
+        message = str(usage_error(flags={}, config_file=config, env={}))
+        assert f"key 'source' in {config}" in message
+    else:
+        message = str(usage_error(flags={}, env={"EXO_BENCH_TUI_SOURCE": str(gone)}))
+        assert "environment variable EXO_BENCH_TUI_SOURCE" in message
+    assert f"'{gone}' is neither s3://BUCKET/PREFIX nor an existing directory" in (
+        message
+    )
+
+
+def test_an_s3_source_needs_a_bucket(tmp_path):
+    config = write(tmp_path / "c.toml", 'source = "s3:///bench/"\n')
+    message = str(usage_error(flags={"source": str(tmp_path)}, config_file=config))
+    assert f"key 'source' in {config}" in message
+
+
 def test_default_workers_match_the_sync_engine():
     from exo_benchtui.core import sources
     from exo_benchtui.settings import DEFAULT_WORKERS

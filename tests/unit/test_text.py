@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exo_benchtui.core.text import printable
+from exo_benchtui.core.text import counted, printable
 
 
 def test_escape_sequences_become_visible_ascii():
@@ -44,3 +44,10 @@ def test_no_control_character_survives(text):
         if one_line:
             assert "\n" not in shown
         shown.encode("utf-8")  # no lone surrogate left to break the output
+
+
+def test_counted_agrees_with_the_count():
+    assert counted(0, "run") == "0 runs"
+    assert counted(1, "problem") == "1 problem"
+    assert counted(12_000, "run") == "12,000 runs"
+    assert counted(2, "series", "series") == "2 series"

@@ -82,13 +82,17 @@ METRICS_BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
 def format_number(value: float) -> str:
     """A few significant digits: ``1234``, ``56.7``, ``3.14``, ``0.042``."""
     size = abs(value)
-    if size >= 100 or size == 0:
+    if size >= 100:
         return f"{value:.0f}"
     if size >= 10:
         return f"{value:.1f}"
     if size >= 0.1:
         return f"{value:.2f}"
-    return f"{value:.2g}"
+    if size >= 0.001:
+        return f"{value:.2g}"
+    # Nearer zero than any figure here means anything (and "-0" or "1e-07"
+    # would read as a change).
+    return "0"
 
 
 class Verdict(Enum):
@@ -150,8 +154,11 @@ class Change:
 
 
 def _signed(value: float) -> str:
+    """``+1.5``, ``-1.5``, and ``0.0`` for what rounds to zero either way."""
     text = format_number(value)
-    return text if text.startswith("-") else f"+{text}"
+    if text.startswith("-") or not text.strip("0.,"):
+        return text
+    return f"+{text}"
 
 
 def _usable(value: float | None) -> float | None:

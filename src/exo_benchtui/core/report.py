@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
+from rich import box as boxes
 from rich.table import Table
 from rich.text import Text
 
 from exo_benchtui.core.metrics import format_number
 from exo_benchtui.core.model import Run, StageFigures
 from exo_benchtui.core.store import ResultStore
-from exo_benchtui.core.text import printable
+from exo_benchtui.core.text import counted, printable
 
 
 def _finite(value: float | None) -> float | None:
@@ -200,7 +202,7 @@ def render_markdown(store: ResultStore) -> str:
     lines = [
         "## EXO benchmark results",
         "",
-        f"{len(runs)} runs, {len(store.series())} series.",
+        f"{counted(len(runs), 'run')}, {len(store.series())} series.",
         "",
     ]
     if runs:
@@ -217,27 +219,40 @@ def render_markdown(store: ResultStore) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_table(store: ResultStore) -> Table:
+def _as_is(text: str) -> str:
+    return text
+
+
+def render_table(
+    store: ResultStore,
+    *,
+    box: boxes.Box = boxes.HEAVY_HEAD,
+    shown: Callable[[str], str] = _as_is,
+) -> Table:
     """A Rich table of every run-stage, newest first, for a terminal.
 
     Every cell is a :class:`rich.text.Text`, so nothing from the data is read
-    as markup.
+    as markup. ``box`` draws the lines and ``shown`` maps every string, so a
+    terminal with a small font (the Linux console) gets only glyphs it has.
     """
-    runs = store.runs()
+    runs, problems = store.runs(), store.problems()
     table = Table(
-        title=Text(f"EXO benchmark results: {len(runs)} runs"),
-        caption=Text(f"{len(store.problems())} problems") if store.problems() else None,
+        title=Text(f"EXO benchmark results: {counted(len(runs), 'run')}"),
+        caption=Text(counted(len(problems), "problem")) if problems else None,
+        box=box,
     )
     for index, column in enumerate(_COLUMNS):
         table.add_column(Text(column), justify="right" if index >= 3 else "left")
     for row in _rows(store):
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(shown(cell)) for cell in row))
     return table
 
 
-def render_problems(store: ResultStore) -> Text | None:
+def render_problems(
+    store: ResultStore, *, shown: Callable[[str], str] = _as_is
+) -> Text | None:
     """Every problem on its own line (key, JSON path, message), or None."""
     lines = _problem_lines(store)
     if not lines:
         return None
-    return Text("\n".join([f"Problems ({len(lines)}):", *lines]))
+    return Text(shown("\n".join([f"Problems ({len(lines)}):", *lines])))

@@ -17,6 +17,12 @@ _UNSAFE = re.compile(
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 run``, ``2 runs``, ``1,200 runs``; ``plural`` where it is not noun + s."""
+    word = noun if count == 1 else (noun + "s" if plural is None else plural)
+    return f"{count:,} {word}"
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -22,7 +22,7 @@ from exo_benchtui.core import metrics
 from exo_benchtui.core.errors import SourceError
 from exo_benchtui.core.model import Run, StageFigures
 from exo_benchtui.core.store import ResultStore, SeriesPoint
-from exo_benchtui.core.text import printable
+from exo_benchtui.core.text import counted, printable
 
 MAX_SERIES_SHOWN = 5
 """With all series selected, the charts draw this many, most recently active."""
@@ -288,9 +288,9 @@ def format_number(value: float | None, digits: int = 1) -> str:
     """A figure for a card or cell; ``-`` where there is none."""
     if value is None or not math.isfinite(value):
         return "-"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}f}"
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}"
+    # A small negative value rounds to "-0.0": zero has no sign.
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def format_time(at: datetime) -> str:
@@ -705,7 +705,8 @@ def status_line(
         remaining = (status.next_sync_at - now).total_seconds()
         parts.append(f"next {format_in(remaining)}")
     if view is not None:
-        parts.append(f"{view.total_runs} runs · {view.series_count} series")
+        runs = counted(view.total_runs, "run")
+        parts.append(f"{runs} · {view.series_count} series")
         if view.unreadable:
             parts.append(f"{view.unreadable} unreadable (press p)")
             severity = "warning"

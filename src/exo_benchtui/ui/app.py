@@ -38,13 +38,8 @@ from exo_benchtui.core.views import (
     build_view,
     status_line,
 )
-from exo_benchtui.ui.console import (
-    CONSOLE_TCSS,
-    ConsoleLoading,
-    ConsoleProfile,
-    apply_console_profile,
-    detect_profile,
-)
+from exo_benchtui.terminal import ConsoleProfile, detect_profile
+from exo_benchtui.ui.console import CONSOLE_TCSS, ConsoleLoading, apply_console_profile
 from exo_benchtui.ui.messages import (
     DetailFailed,
     DetailLoaded,

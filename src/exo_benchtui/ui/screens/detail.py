@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 from exo_benchtui.core.errors import BenchTuiError
 from exo_benchtui.core.model import MetricSeries, Run, RunDetail
 from exo_benchtui.core.series import series_label
-from exo_benchtui.core.text import printable
+from exo_benchtui.core.text import counted, printable
 from exo_benchtui.core.views import ChartLine, format_number, format_time
 from exo_benchtui.ui.widgets.charts import TrendChart
 from exo_benchtui.ui.widgets.glyphs import for_terminal
@@ -149,7 +149,8 @@ class DetailScreen(Screen):
         )
         message = self.query_one("#detail-message", Static)
         if detail.problems:
-            words = Text(f"{len(detail.problems)} problems in this document:\n")
+            problems = counted(len(detail.problems), "problem")
+            words = Text(f"{problems} in this document:\n")
             for problem in detail.problems[:10]:
                 line = (
                     f"  {printable(problem.path, one_line=True)}: "

@@ -38,7 +38,8 @@ from exo_benchtui.core.views import (
     format_time,
     verdict_name,
 )
-from exo_benchtui.ui.console import BlockDigits, ConsoleProfile, detect_profile
+from exo_benchtui.terminal import ConsoleProfile, detect_profile
+from exo_benchtui.ui.console import BlockDigits
 from exo_benchtui.ui.widgets.charts import TrendChart
 
 QUIT_WINDOW_S = 2.0

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from exo_benchtui.core.model import Problem
-from exo_benchtui.core.text import printable
+from exo_benchtui.core.text import counted, printable
 from exo_benchtui.ui.widgets.glyphs import for_terminal
 
 
@@ -30,7 +30,7 @@ class ProblemsScreen(Screen):
         heading = (
             "No problems: every document was read."
             if not count
-            else f"{count} problems in the documents (Escape goes back)"
+            else f"{counted(count, 'problem')} in the documents (Escape goes back)"
         )
         yield Static(Text(heading), id="problems-heading")
         table = DataTable(id="problems", cursor_type="row")

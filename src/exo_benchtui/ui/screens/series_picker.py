@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from exo_benchtui.core.text import counted
 from exo_benchtui.core.views import SeriesChoice, format_time
 from exo_benchtui.ui.widgets.glyphs import for_terminal
 
@@ -38,7 +39,8 @@ class SeriesPicker(ModalScreen[str | None | bool]):
         for choice in self._choices:
             label = Text(for_terminal(self.app, choice.label))
             label.append(
-                f"  ({choice.runs} runs, last {format_time(choice.latest_at)})",
+                f"  ({counted(choice.runs, 'run')},"
+                f" last {format_time(choice.latest_at)})",
                 style="dim",
             )
             options.append(Option(label, id=choice.id))
