@@ -11,9 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from textual.scrollbar import ScrollBar
-
 from exo_benchtui.settings import Settings
 from tests.builders import document_key, encode, make_document, make_stage
 
@@ -115,12 +112,3 @@ async def settled(pilot) -> None:
     for _ in range(2):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-
-
-@pytest.fixture(autouse=True)
-def restore_scrollbar_renderer():
-    """Console mode sets Textual's process-wide scrollbar renderer; put it
-    back so that later tests in the same run (snapshots) are unaffected."""
-    renderer = ScrollBar.renderer
-    yield
-    ScrollBar.renderer = renderer

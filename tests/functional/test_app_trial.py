@@ -6,6 +6,8 @@ Each test builds the app with ``make_app`` over a directory of documents from
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Static
@@ -29,7 +31,6 @@ from tests.functional.app_support import (
 from tests.functional.kiosk_fixtures import (
     FakeClock,
     kiosk_settings,
-    restore_scrollbar_renderer,  # noqa: F401 - autouse: console mode is global
     write_history,
 )
 
@@ -142,10 +143,16 @@ async def test_legend_is_drawn_under_the_plot(results_dir):
         labels = [entry.label for entry in chart.legend]
         assert len(labels) == 4  # the four series of the history
         axis_row = max(i for i, line in enumerate(lines) if "11-20" in line)
-        # Every label is below the x axis's dates, none among the data rows.
-        for label in labels:
-            rows = [i for i, line in enumerate(lines) if label in line]
-            assert rows and min(rows) > axis_row, label
+        # Every entry's marker is below the x axis's dates, none among the
+        # data rows, and each is followed by the start of a series' name.
+        markers = {entry.marker for entry in chart.legend}
+        assert markers == {"■"}
+        rows = [i for i, line in enumerate(lines) if "■" in line]
+        assert rows and min(rows) > axis_row
+        shown = [cell for i in rows for cell in lines[i].split("■")[1:]]
+        assert len(shown) == len(labels)
+        for cell, label in zip(shown, labels, strict=True):
+            assert label.startswith(cell.strip().removesuffix("…")), (cell, label)
         # The top data row is the 100 % tick, and nothing covers its line.
         top = next(line for line in lines if "100.0" in line)
         assert not any(label[:10] in top for label in labels)
@@ -170,11 +177,17 @@ async def test_without_colour_series_differ_by_marker(results_dir, monkeypatch):
         chart = app.screen.query_one("#pane-0", TrendChart)
         markers = [entry.marker for entry in chart.legend]
         assert markers == list(PLAIN_MARKERS[:4])
-        legend = "\n".join(chart_lines(chart)[-3:])
+        # Four series fit two legend rows of two columns, labels cut to fit.
+        legend = chart_lines(chart)[-2:]
         for entry in chart.legend:
-            assert f"{entry.marker} {entry.label}" in legend
+            found = [
+                re.search(rf"{re.escape(entry.marker)} (\S.*?)(?:  |$)", row)
+                for row in legend
+            ]
+            shown = next(match.group(1) for match in found if match)
+            assert entry.label.startswith(shown.removesuffix("…")), shown
         # The plot draws each series with its own marker, not braille.
-        plot = "\n".join(chart_lines(chart)[:-3])
+        plot = "\n".join(chart_lines(chart)[:-2])
         assert "+" in plot and "o" in plot
 
 

@@ -20,7 +20,6 @@ from tests.functional.kiosk_fixtures import (
     START,
     FakeClock,
     kiosk_settings,
-    restore_scrollbar_renderer,  # noqa: F401 - autouse fixture
     run_async,
     settled,
     write_history,

@@ -17,7 +17,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from plotext._utility import colorize
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
@@ -32,11 +33,37 @@ SERIES_COLOURS = ("cyan", "magenta", "orange", "green", "blue", "red", "white")
 plotext calls ANSI colour 3 (yellow) "orange"; it has no "yellow" and draws
 that name uncoloured."""
 
+RICH_COLOURS = {
+    "cyan": "cyan",
+    "magenta": "magenta",
+    "orange": "yellow",
+    "green": "green",
+    "blue": "blue",
+    "red": "red",
+    "white": "bright_white",
+}
+"""The Rich colour of each plotext colour name we draw with: the same ANSI
+colour number (plotext's "orange" is ANSI 3, its "white" ANSI 15), so a legend
+marker and its line go through the terminal's palette alike."""
+
 PLAIN_MARKERS = ("*", "+", "o", "x", "#", "%", "@")
 """Without colour, series are told apart by these markers (chart and legend)."""
 
 LEGEND_MIN_PLOT_ROWS = 6
 """The legend gives way (is cut) before the plot gets shorter than this."""
+
+LEGEND_ROW_SHARE = 6
+"""The legend takes at most one row per this many rows of the pane (2 of 15)."""
+
+LEGEND_GAP = 2
+"""Blank cells between two legend columns."""
+
+LEGEND_READABLE_COLUMN = 20
+"""Legend columns this wide still name a series: labels are cut to fit them
+rather than given a row each."""
+
+LEGEND_MIN_COLUMN = 8
+"""Narrowest legend column: a marker, a space and a few letters of the label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +72,15 @@ class LegendEntry:
 
     marker: str
     colour: str
+    """The plotext colour name the series is drawn in."""
     label: str
+    cut_from: str = ""
+    """What to cut when the label does not fit (the label when empty)."""
+
+    @property
+    def style(self) -> Style:
+        """The marker's style: the colour of the series' line, in Rich terms."""
+        return Style(color=RICH_COLOURS[self.colour])
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +212,8 @@ class TrendChart(PlotextPlot):
             self._legend = []
         # The legend goes under the plot, never over its top rows (plotext's
         # own legend hid the 100 % line of the success chart).
-        legend = self._legend_text(width, max(0, height - LEGEND_MIN_PLOT_ROWS))
+        max_rows = min(height - LEGEND_MIN_PLOT_ROWS, height // LEGEND_ROW_SHARE)
+        legend = self._legend_text(width, max(0, max_rows))
         plot_height = height - len(legend)
         plt.plotsize(width, plot_height)
         if isinstance(self._data, _Lines):
@@ -218,15 +254,25 @@ class TrendChart(PlotextPlot):
         return self.marker
 
     def _line_legend(self, data: _Lines) -> list[LegendEntry]:
-        entries = []
-        for index, line in enumerate(data.lines):
-            if not line.label:
-                continue  # an unnamed single line (the kiosk) needs no legend
-            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            entries.append(
-                LegendEntry(self._legend_marker(index), colour, self._shown(line.label))
+        named = [(i, line) for i, line in enumerate(data.lines) if line.label]
+        # An unnamed single line (the kiosk), or one the title already
+        # names, needs no legend.
+        if len(named) == 1 and printable(named[0][1].label, one_line=True) in (
+            data.title
+        ):
+            return []
+        labels = [line.label for _, line in named]
+        return [
+            LegendEntry(
+                self._legend_marker(index),
+                SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                self._shown(line.label),
+                self._shown(reordered),
             )
-        return entries
+            for (index, line), reordered in zip(
+                named, distinct_parts_first(labels), strict=True
+            )
+        ]
 
     def _bar_legend(self) -> list[LegendEntry]:
         return [
@@ -242,32 +288,35 @@ class TrendChart(PlotextPlot):
         return self.marker
 
     def _legend_text(self, width: int, max_rows: int) -> list[Text]:
-        """The entries packed into at most ``max_rows`` lines of ``width``."""
+        """The entries in columns of equal width, in at most ``max_rows`` lines.
+
+        As few lines as let every label show whole; when that takes more
+        than ``max_rows``, the columns narrow and the labels are cut.
+        """
         if not self._legend or max_rows < 1:
             return []
+        entries = self._legend
+        natural = max(cell_len(f"{e.marker} {e.label}") for e in entries)
+        columns, column_cells = legend_grid(len(entries), natural, width, max_rows)
+        # Too many series for the room even at the narrowest columns: the
+        # first ones are named, the rest only drawn.
+        entries = entries[: columns * max_rows]
+        dots = ellipsis(self.app)
         rows: list[Text] = []
-        row = Text(no_wrap=True)
-        for entry in self._legend:
-            label = self._cut(entry.label, max(4, width - 3))
-            cells = len(entry.marker) + 1 + len(label)
-            if row.cell_len and row.cell_len + 2 + cells > width:
-                rows.append(row)
-                row = Text(no_wrap=True)
-            if row.cell_len:
-                row.append("  ")
-            if self._plain():
-                row.append(entry.marker)
-            else:
-                # Coloured as plotext colours the plot (its own 256-colour
-                # codes), so marker and line match; the marker is our own text.
-                row.append_text(Text.from_ansi(colorize(entry.marker, entry.colour)))
-            row.append(" ")
-            row.append(label)  # Text, never markup: labels come from documents
-        rows.append(row)
-        for line in rows:
-            line.truncate(width, overflow="crop")
-        # Too many series for the room: the first ones are named.
-        return rows[:max_rows]
+        for start in range(0, len(entries), columns):
+            row = Text(no_wrap=True, end="")
+            for column, entry in enumerate(entries[start : start + columns]):
+                row.pad_right(column * (column_cells + LEGEND_GAP) - row.cell_len)
+                row.append(entry.marker, entry.style)
+                row.append(" ")
+                room = column_cells - cell_len(entry.marker) - 1
+                # Text, never markup: labels come from documents.
+                label = entry.label
+                if cell_len(label) > room:
+                    label = entry.cut_from or label
+                row.append(cut_cells(label, room, dots))
+            rows.append(row)
+        return rows
 
     def _shown(self, text: str) -> str:
         """Printable, and in ASCII on a console: plotext writes it as it is."""
@@ -401,6 +450,57 @@ class TrendChart(PlotextPlot):
 
 _BAR_MARKERS = ("#", "x")
 """Without colour: successful and failed requests in the stacked bars."""
+
+
+def legend_grid(
+    count: int, natural_cells: int, width: int, max_rows: int
+) -> tuple[int, int]:
+    """(columns, cells per column) for ``count`` legend entries in ``width``.
+
+    ``natural_cells`` is the widest entry whole. As many columns as fit
+    entries whole, or at least columns :data:`LEGEND_READABLE_COLUMN` wide
+    (labels cut), for the fewest rows, spread evenly over them. When that is
+    more than ``max_rows`` rows, narrower columns, but none narrower than
+    :data:`LEGEND_MIN_COLUMN`, so some entries may not fit at all.
+    """
+
+    def fitting(cells: int) -> int:
+        return max(1, (width + LEGEND_GAP) // (cells + LEGEND_GAP))
+
+    columns = max(fitting(natural_cells), fitting(LEGEND_READABLE_COLUMN))
+    rows = math.ceil(count / columns)
+    if rows > max_rows:
+        columns = min(math.ceil(count / max_rows), fitting(LEGEND_MIN_COLUMN))
+    else:
+        columns = math.ceil(count / rows)
+    cells = (width - LEGEND_GAP * (columns - 1)) // columns
+    return columns, min(natural_cells, cells)
+
+
+def distinct_parts_first(labels: Sequence[str]) -> list[str]:
+    """Each label with the `` · `` parts no other label has moved to the front.
+
+    For labels about to be cut: ``Qwen · warmup · pp50`` and ``Qwen ·
+    cooldown · pp50`` both cut to ``Qwen ·…``; ``warmup · Qwen · pp50`` does
+    not. The order is otherwise kept.
+    """
+    split = [label.split(" · ") for label in labels]
+    reordered = []
+    for index, parts in enumerate(split):
+        others = {part for j, o in enumerate(split) if j != index for part in o}
+        own = [part for part in parts if part not in others]
+        reordered.append(" · ".join(own + [p for p in parts if p in others]))
+    return reordered
+
+
+def cut_cells(text: str, cells: int, dots: str) -> str:
+    """``text`` in at most ``cells`` terminal cells, ending in ``dots`` if cut."""
+    if cell_len(text) <= cells:
+        return text
+    if cells <= cell_len(dots):
+        return set_cell_size(text, max(0, cells))
+    # set_cell_size pads with a space where it splits a wide character.
+    return set_cell_size(text, cells - cell_len(dots)).rstrip() + dots
 
 
 def integer_ticks(high: float, slots: int) -> list[int]:
