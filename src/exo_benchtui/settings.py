@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 APP_NAME = "exo-bench-tui"
 ENV_PREFIX = "EXO_BENCH_TUI_"
 DEFAULT_SOURCE = "s3://exo-benchmark-results/bench/"
-DEFAULT_WORKERS = 16
+DEFAULT_WORKERS = 32
 """Concurrent GETs per sync. The same as ``core.sources.DEFAULT_WORKERS`` (a
 test checks), not imported from there because that module loads boto3."""
 MIN_REFRESH_S = 5.0

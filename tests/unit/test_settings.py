@@ -81,11 +81,11 @@ def test_precedence_holds_per_key(tmp_path):
         'kiosk = true\ncycle = 12\nregion = "eu-west-1"\nworkers = 4\n',
     )
     env = {"EXO_BENCH_TUI_KIOSK": "false", "EXO_BENCH_TUI_WORKERS": "8"}
-    settings = load_settings({"workers": 32}, config_file=config, env=env)
+    settings = load_settings({"workers": 24}, config_file=config, env=env)
     assert settings.kiosk is False  # env over file
     assert settings.cycle_s == 12.0  # file only
     assert settings.region == "eu-west-1"  # file only
-    assert settings.workers == 32  # flag over env over file
+    assert settings.workers == 24  # flag over env over file
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,11 @@ from exo_benchtui import __version__
 from exo_benchtui.core.errors import FailureKind, SourceError, UsageError
 from exo_benchtui.core.s3errors import S3Place, classify, is_missing_object
 
-DEFAULT_WORKERS = 16
-"""Concurrent GETs; the benchmark issue's measurements may move it."""
+DEFAULT_WORKERS = 32
+"""Concurrent GETs. From docs/BENCHMARKS.md: at 50 ms a request, 16 to 32
+nearly halves a cold sync; 64 gains about a tenth more for twice the
+documents held in memory at once, and a Raspberry Pi is CPU-bound long
+before either."""
 DEFAULT_MAX_LIST_PAGES = 10_000
 """10 million keys at 1,000 a page: past this a server is looping."""
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
