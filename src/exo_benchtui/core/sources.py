@@ -35,7 +35,7 @@ from exo_benchtui.core.s3errors import S3Place, classify, is_missing_object
 
 DEFAULT_WORKERS = 32
 """Concurrent GETs. From docs/BENCHMARKS.md: at 50 ms a request, 16 to 32
-nearly halves a cold sync; 64 gains about a tenth more for twice the
+nearly halves a cold sync; 64 saves a tenth or less for twice the
 documents held in memory at once, and a Raspberry Pi is CPU-bound long
 before either."""
 DEFAULT_MAX_LIST_PAGES = 10_000
