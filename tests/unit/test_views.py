@@ -15,6 +15,7 @@ from exo_benchtui.core.views import (
     RowCache,
     SyncStatus,
     build_view,
+    column_means,
     format_ago,
     legend_labels,
     ms_per_token_class,
@@ -152,6 +153,42 @@ def test_chart_lines_are_unix_times_with_none_for_gaps():
         ),
     ]
     assert view.panes[1].empty_reason is None
+
+
+def test_column_means_draw_at_most_one_point_a_column_and_keep_the_newest():
+    # 2,000 runs an hour apart on a chart 100 columns wide: 20 runs a column.
+    xs = [float(3600 * i) for i in range(2000)]
+    ys = [100.0] * 2000
+    ys[45] = 0.0  # one failed run among the 20 of column 2
+    ys[-1] = 50.0  # the newest run, alone at the end
+    [(out_x, out_y)] = column_means([(xs, ys)], xs[0], xs[-1], 100)
+    assert len(out_x) == 101  # 100 columns, and the newest point as it is
+    assert (out_x[-1], out_y[-1]) == (xs[-1], 50.0)
+    assert out_y[2] == pytest.approx(95.0)  # the failure still shows
+    assert out_y[:2] == [100.0, 100.0]
+    assert out_x == sorted(out_x)
+    assert out_x[0] == pytest.approx(sum(xs[:20]) / 20)
+
+
+def test_column_means_keep_sparse_points_and_gaps_as_they_are():
+    segments = [([0.0, 10.0], [1.0, 2.0]), ([50.0, 90.0, 100.0], [3.0, 4.0, 5.0])]
+    # Fewer points than columns: nothing to average.
+    assert column_means(segments, 0.0, 100.0, 80) == segments
+    # Two points in one column of a segment average; the gap stays a gap.
+    assert column_means(segments, 0.0, 100.0, 2) == [
+        ([0.0, 10.0], [1.0, 2.0]),
+        ([70.0, 100.0], [3.5, 5.0]),
+    ]
+    # No width or a single instant: as they are.
+    assert column_means(segments, 0.0, 100.0, 0) == segments
+    assert column_means(segments, 5.0, 5.0, 10) == segments
+
+
+def test_the_success_pane_has_the_whole_percent_scale(store):
+    view = build_view(store)
+    assert view.panes[0].title == "Success rate"
+    assert view.panes[0].axis == (0.0, 100.0)
+    assert all(pane.axis is None for pane in view.panes[1:])
 
 
 def test_table_rows_newest_first_with_the_browser_colours(store):

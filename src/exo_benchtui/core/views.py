@@ -149,6 +149,53 @@ class ChartLine:
     def known(self) -> list[float]:
         return [y for y in self.y if y is not None and math.isfinite(y)]
 
+    @property
+    def has_known(self) -> bool:
+        """At least one value to draw (stops at the first)."""
+        return any(y is not None and math.isfinite(y) for y in self.y)
+
+
+def column_means(
+    segments: list[tuple[list[float], list[float]]],
+    start: float,
+    end: float,
+    columns: int,
+) -> list[tuple[list[float], list[float]]]:
+    """``segments`` (from :meth:`ChartLine.segments`) at most one point a column.
+
+    ``[start, end]`` is the chart's x range, drawn in ``columns`` columns.
+    The points that fall in one column become one, their mean (x and y), so
+    a line of 2,000 runs draws as fast as one of 100: the cost of a chart
+    depends on its width, not on the length of the history. A failed run
+    still pulls its column's success rate down. The last point of a segment
+    (the newest run) is kept as it is, never averaged away.
+    """
+    if columns < 1 or end <= start:
+        return segments
+    column_width = (end - start) / columns
+    return [_column_means(xs, ys, start, column_width) for xs, ys in segments]
+
+
+def _column_means(
+    xs: list[float], ys: list[float], start: float, column_width: float
+) -> tuple[list[float], list[float]]:
+    out_x: list[float] = []
+    out_y: list[float] = []
+    last = len(xs) - 1
+    first = 0
+    while first < last:
+        column = (xs[first] - start) // column_width
+        end = first + 1
+        while end < last and (xs[end] - start) // column_width == column:
+            end += 1
+        count = end - first
+        out_x.append(math.fsum(xs[first:end]) / count)
+        out_y.append(math.fsum(ys[first:end]) / count)
+        first = end
+    out_x.append(xs[last])
+    out_y.append(ys[last])
+    return out_x, out_y
+
 
 @dataclass(frozen=True, slots=True)
 class ChartPane:
@@ -158,13 +205,15 @@ class ChartPane:
     unit: str
     lines: tuple[ChartLine, ...]
     higher_is_better: bool = True
+    axis: tuple[float, float] | None = None
+    """The y axis's fixed range, or None to fit it to the data."""
 
     @property
     def empty_reason(self) -> str | None:
         """Words for the pane when there is nothing to draw, else None."""
         if not self.lines:
             return "No data: no runs for this selection yet"
-        if not any(line.known for line in self.lines):
+        if not any(line.has_known for line in self.lines):
             return f"No data: the runs shown have no {self.title.lower()}"
         return None
 
@@ -591,7 +640,9 @@ def build_view(
             for i, c in enumerate(shown)
         )
         panes.append(
-            ChartPane(metric.title, metric.unit, lines, metric.higher_is_better)
+            ChartPane(
+                metric.title, metric.unit, lines, metric.higher_is_better, metric.axis
+            )
         )
 
     followed = _cards_series(store, series_id)

@@ -329,7 +329,7 @@ class KioskScreen(Screen):
             )
             title = self._safe(f"{metric.title} ({metric.unit})")
             self.query_one(f"#chart-{metric.name}", TrendChart).show_lines(
-                title, [line]
+                title, [line], axis=metric.axis
             )
 
     def _announce(self, run: Run, count: int, now: datetime) -> None:

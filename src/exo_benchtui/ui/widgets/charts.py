@@ -25,7 +25,13 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from exo_benchtui.core.text import printable
-from exo_benchtui.core.views import BarsView, ChartLine, ChartPane, time_ticks
+from exo_benchtui.core.views import (
+    BarsView,
+    ChartLine,
+    ChartPane,
+    column_means,
+    time_ticks,
+)
 from exo_benchtui.ui.widgets.glyphs import ellipsis, for_terminal
 
 SERIES_COLOURS = ("cyan", "magenta", "orange", "green", "blue", "red", "white")
@@ -89,6 +95,7 @@ class _Lines:
     lines: tuple[ChartLine, ...]
     empty_reason: str | None
     counts: bool = False
+    axis: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,8 @@ class TrendChart(PlotextPlot):
         width: 1fr;
         height: 1fr;
         min-height: 6;
+        background: $surface;
+        color: $foreground;
     }
     """
 
@@ -135,7 +144,7 @@ class TrendChart(PlotextPlot):
     def show_pane(self, pane: ChartPane) -> None:
         """Draw one pane of the main view."""
         title = f"{pane.title} ({pane.unit})" if pane.unit else pane.title
-        self.show_lines(title, pane.lines, pane.empty_reason)
+        self.show_lines(title, pane.lines, pane.empty_reason, axis=pane.axis)
 
     def show_lines(
         self,
@@ -144,16 +153,21 @@ class TrendChart(PlotextPlot):
         empty_reason: str | None = None,
         *,
         counts: bool = False,
+        axis: tuple[float, float] | None = None,
     ) -> None:
         """Draw lines over time; ``empty_reason`` is shown instead when set.
 
         ``counts``: the values are whole numbers (tasks), so the y axis has
-        integer ticks from zero.
+        integer ticks from zero. ``axis``: the y axis's fixed range.
         """
-        if empty_reason is None and not any(line.known for line in lines):
+        if empty_reason is None and not any(line.has_known for line in lines):
             empty_reason = "No data"
         self._data = _Lines(
-            printable(title, one_line=True), tuple(lines), None, counts=counts
+            printable(title, one_line=True),
+            tuple(lines),
+            None,
+            counts=counts,
+            axis=axis,
         )
         self._empty_reason = empty_reason
         self.refresh()
@@ -224,7 +238,10 @@ class TrendChart(PlotextPlot):
             self._draw_horizontal(self._data, width)
         # PlotextPlot.render sizes the figure to the whole widget: size it here.
         plt._set_size(width, plot_height)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        # No colours of plotext's own: the widget's (app.tcss) show through.
+        # Its themes coloured every cell, and reading that back from ANSI
+        # was a fifth of the time to draw a chart.
+        plt.theme("clear")
         # plotext ends the figure with a newline, which would push the
         # legend's last line out of the widget.
         chart = Text.from_ansi(plt.build().rstrip("\n"))
@@ -355,22 +372,27 @@ class TrendChart(PlotextPlot):
     def _draw_lines(self, data: _Lines, width: int, height: int) -> None:
         plt = self.plt
         self._title(data.title, width)
-        xs: list[float] = []
-        for index, line in enumerate(data.lines):
+        segments = [line.segments() for line in data.lines]
+        xs = [x for found in segments for seg_x, _ in found for x in seg_x]
+        start, end = (min(xs), max(xs)) if xs else (0.0, 0.0)
+        for index, found in enumerate(segments):
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            for seg_x, seg_y in line.segments():
-                xs.extend(seg_x)
+            # One point a cell, though braille has two dot columns a cell:
+            # plotext's time grows with the points (it is most of a
+            # redraw), and a trend reads as well at half that width.
+            for seg_x, seg_y in column_means(found, start, end, width):
                 # No label: plotext's legend would sit over the data.
                 plt.plot(seg_x, seg_y, marker=self._series_marker(index), color=colour)
         if xs:
-            start, end = min(xs), max(xs)
             ticks, labels = time_ticks(start, end, max(2, width // 16))
             plt.xticks(ticks, labels)
             if start == end:
                 # A single instant: give the axis some width to draw in.
                 plt.xlim(start - 3600, end + 3600)
-        known = [y for line in data.lines for y in line.known]
-        if known and data.counts:
+        known = [y for found in segments for _, seg_y in found for y in seg_y]
+        if data.axis is not None:
+            plt.ylim(*data.axis)
+        elif known and data.counts:
             ticks = integer_ticks(max(known), max(2, (height - 4) // 2))
             plt.yticks(ticks, [str(tick) for tick in ticks])
             plt.ylim(0, ticks[-1])
