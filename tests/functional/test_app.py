@@ -15,6 +15,7 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, OptionList, ProgressBar, TabbedContent
 
 from exo_benchtui.core.text import printable
+from exo_benchtui.core.views import format_time
 from exo_benchtui.ui.app import BenchApp, make_app
 from exo_benchtui.ui.messages import SyncProgressed
 from exo_benchtui.ui.screens.detail import DetailScreen
@@ -66,8 +67,25 @@ async def test_first_sync_fills_status_cards_charts_and_table(results_dir):
         panes = [app.screen.query_one(f"#pane-{i}", TrendChart) for i in range(3)]
         assert all(pane.empty_reason is None for pane in panes)
         assert app.screen.query_one("#pane-bars", TrendChart).empty_reason is None
-        assert app.screen.query_one(RunsTable).row_count == 24
+        table = app.screen.query_one(RunsTable)
+        # Off screen the table only keeps the rows; it fills when shown.
+        assert table.row_count == 0
+        await pilot.press("t")
+        assert table.row_count == 24
         assert app.data_version == app.store.version
+
+
+async def a_newer_run_arrives(pilot, results_dir):
+    """Run 12 of 12 (after the fixture's twelve) is written and read with r."""
+    newer = run_time(12, 12)
+    write_documents(
+        results_dir,
+        [(document_key(newer, prefix=""), make_document(completed_at=newer))],
+    )
+    await pilot.press("r")
+    await settled(pilot)
+    assert "13 runs" in status_text(pilot.app)
+    return newer
 
 
 @pilot_test
@@ -82,18 +100,28 @@ async def test_r_syncs_now_and_the_table_keeps_its_cursor(results_dir):
         before = table.row_for_cursor()
         version = app.data_version
         # A newer run arrives; it sorts to the top of the table.
-        newer = run_time(12, 12)
-        write_documents(
-            results_dir,
-            [(document_key(newer, prefix=""), make_document(completed_at=newer))],
-        )
-        await pilot.press("r")
-        await settled(pilot)
+        await a_newer_run_arrives(pilot, results_dir)
         assert app.data_version != version
-        assert "13 runs" in status_text(app)
         assert table.row_count == 25
         assert table.row_for_cursor() == before
         assert table.cursor_row == 4
+
+
+@pilot_test
+async def test_rows_that_arrive_behind_the_charts_are_there_when_the_table_opens(
+    results_dir,
+):
+    app = app_for(results_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        table = app.screen.query_one(RunsTable)
+        newer = await a_newer_run_arrives(pilot, results_dir)
+        assert table.row_count == 0
+        await pilot.press("t")
+        assert table.row_count == 25
+        # The newest run first, under the cursor, in the tab's first frame.
+        assert table.row_for_cursor() == app.current_view.rows[0]
+        assert table.row_for_cursor().time_text == format_time(newer)
 
 
 @pilot_test
@@ -483,6 +511,7 @@ async def test_the_table_holds_the_newest_rows_and_says_how_many_it_left_out(
     async with app.run_test(size=(160, 48)) as pilot:
         await settled(pilot)
         total = sum(len(run.stages) for run in app.store.runs())
+        await pilot.press("t")
         assert app.screen.query_one(RunsTable).row_count == 5
         note = plain(app.series_note(app.current_view))
         assert f"table: newest 5 of {total}" in note

@@ -161,7 +161,9 @@ async def test_unreachable_keeps_the_last_good_data_and_says_since_when(
             assert [t.severity for t in toasts] == ["warning"]
             assert toasts[0].title == "Cannot reach S3"
             assert "4 runs" in text  # what was read before stays
+            await pilot.press("t")
             assert app.screen.query_one(RunsTable).row_count == 4
+            await pilot.press("t")
             assert isinstance(app.screen, MainScreen)
             # Back again: the next sync clears the error.
             proxy.start()

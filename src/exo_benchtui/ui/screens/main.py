@@ -82,9 +82,11 @@ class MainScreen(Screen):
             return
         self.query_one(SummaryCards).show(view.cards)
         note = self.query_one("#series-note", Static)
-        note.update(self.app.series_note(view))
+        # One line of fixed size (app.tcss): no layout of the whole screen.
+        text = self.app.series_note(view)
         if ascii_only(self.app):
-            note.update(Text(for_terminal(self.app, note.content.plain), no_wrap=True))
+            text = Text(for_terminal(self.app, text.plain), no_wrap=True)
+        note.update(text, layout=False)
         charts = [self.query_one(f"#pane-{i}", TrendChart) for i in range(3)]
         bars = self.query_one("#pane-bars", TrendChart)
         status = self.app.sync_status
@@ -113,18 +115,25 @@ class MainScreen(Screen):
         tabs = self.query_one(TabbedContent)
         tabs.active = "runs-tab" if tabs.active == "charts-tab" else "charts-tab"
         if tabs.active == "runs-tab":
-            self.query_one(RunsTable).focus()
+            self._focus_table()
 
     def show_table(self) -> None:
         """Switch to the runs table and put the keyboard there."""
         self.query_one(TabbedContent).active = "runs-tab"
-        self.query_one(RunsTable).focus()
+        self._focus_table()
+
+    def _focus_table(self) -> None:
+        # Filled now rather than on its Show event, a frame later: the
+        # first frame of the tab already has the newest rows.
+        table = self.query_one(RunsTable)
+        table.bring_up_to_date()
+        table.focus()
 
     def action_open_detail(self) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active != "runs-tab":
             tabs.active = "runs-tab"
-            self.query_one(RunsTable).focus()
+            self._focus_table()
             return
         row = self.query_one(RunsTable).row_for_cursor()
         if row is not None:

@@ -60,6 +60,8 @@ class RunsTable(DataTable):
         self.sort_reverse = True
         """Newest / largest first."""
         self._series_cells = SERIES_COLUMN_CELLS
+        self._stale = False
+        """Rows were given while off screen and are not in the table yet."""
 
     def on_mount(self) -> None:
         for key, heading in COLUMNS:
@@ -83,9 +85,24 @@ class RunsTable(DataTable):
         return Text(for_terminal(self.app, heading) + mark)
 
     def show(self, rows: Sequence[TableRow]) -> None:
-        """Replace the rows, keeping the cursor row and the scroll position."""
+        """Replace the rows, keeping the cursor row and the scroll position.
+
+        Off screen (its tab not chosen) the table only keeps the rows and
+        fills itself when it is next shown: refilling 1,000 rows on every
+        sync cost more than drawing all four charts.
+        """
         self._rows = tuple(rows)
-        self._rebuild()
+        self._stale = True
+        if self.is_on_screen:
+            self.bring_up_to_date()
+
+    def bring_up_to_date(self) -> None:
+        """Fill the table with the rows last given to :meth:`show`, if not yet."""
+        if self._stale:
+            self._rebuild()
+
+    def on_show(self) -> None:
+        self.bring_up_to_date()
 
     def row_for_cursor(self) -> TableRow | None:
         """The row under the cursor, or None when the table is empty."""
@@ -141,6 +158,7 @@ class RunsTable(DataTable):
         return [cells[key] for key, _ in COLUMNS]
 
     def _rebuild(self) -> None:
+        self._stale = False
         current = self.row_for_cursor()
         scroll_x, scroll_y = self.scroll_x, self.scroll_y
         column = self.cursor_column

@@ -21,12 +21,15 @@ class StatusBar(Horizontal):
     def show(self, line: StatusLine, progress: tuple[int, int] | None) -> None:
         text = self.query_one("#status-text", Static)
         # Text, never markup: the source location and errors come from outside.
+        # One line of fixed size (app.tcss): no layout of the whole screen,
+        # which this line asked for every second.
         text.update(
             Text(
                 for_terminal(self.app, line.text),
                 no_wrap=True,
                 overflow=overflow(self.app),
-            )
+            ),
+            layout=False,
         )
         for severity in ("ok", "warning", "error"):
             self.set_class(line.severity == severity, f"-{severity}")
