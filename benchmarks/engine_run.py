@@ -9,7 +9,13 @@ Steps, against the S3 responder at ``--endpoint-url`` listing N documents:
 2. warm sync with nothing changed (time, request counts);
 3. ten new documents appear (the responder's admin call), incremental sync;
 4. ``--view-reps`` times: bump the store's version, then time the store
-   reindex alone and ``core.views.build_view`` on top of it.
+   reindex alone and ``core.views.build_view`` on top of it;
+5. with ``--redraw-reps``: the dashboard itself, headless at 160x48, on this
+   engine and store. Its own first sync reads ``APP_DOCUMENTS`` new
+   documents (so the app's after-sync path runs as in production); then,
+   each time, one more run lands in the store and the time is taken from
+   the app's rebuild of its view (cards, series, charts, table rows) to
+   the screen update that repainted all four chart panes.
 
 Request counts are taken both from the engine's report and from the server,
 and must agree. Prints one JSON line.
@@ -18,19 +24,29 @@ and must agree. Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import os
 import resource
+import tempfile
 import time
+from pathlib import Path
 from urllib.request import Request, urlopen
 
+import corpus
+from exo_benchtui.core.documents import parse_document
+from exo_benchtui.core.model import StoredObject
 from exo_benchtui.core.sources import SourceOptions, open_source
 from exo_benchtui.core.store import ResultStore
 from exo_benchtui.core.sync import SyncEngine
 from exo_benchtui.core.views import RowCache, build_view
 
 NEW_DOCUMENTS = 10
+APP_DOCUMENTS = 5
+"""New documents the dashboard's own first sync reads (step 5)."""
+SCREEN = (160, 48)
+_SOURCE = f"s3://{corpus.BUCKET}/{corpus.PREFIX}"
 
 
 def _rss_kb() -> int:
@@ -86,11 +102,60 @@ def _bump(store: ResultStore) -> None:
     store.put(identity, outcome)
 
 
-def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
+async def _redraws(
+    engine: SyncEngine, endpoint_url: str, visible: int, reps: int
+) -> dict:
+    """Step 5: the app's redraw after one new run, ``reps`` times."""
+    from exo_benchtui.settings import Settings
+    from exo_benchtui.ui.app import make_app
+    from exo_benchtui.ui.widgets.charts import TrendChart
+
+    store = engine.store
+    _admin(endpoint_url, visible=visible + NEW_DOCUMENTS + APP_DOCUMENTS)
+    with tempfile.TemporaryDirectory() as logs:
+        settings = Settings(
+            source=_SOURCE,
+            endpoint_url=endpoint_url,
+            region="us-east-1",
+            refresh_s=3600.0,
+            log_file=Path(logs) / "bench.log",
+        )
+        app = make_app(settings, engine=engine)
+        async with app.run_test(headless=True, size=SCREEN) as pilot:
+            while app.sync_status.syncing or app.data_version != store.version:
+                await pilot.pause(0.01)
+            await pilot.pause()
+            charts = list(app.screen.query(TrendChart))
+            wall_s, cpu_s = [], []
+            for rep in range(reps):
+                # A run the source never listed: the next sync is an hour away.
+                document = corpus.make_document(
+                    visible + NEW_DOCUMENTS + APP_DOCUMENTS + rep
+                )
+                outcome = parse_document(
+                    document.key, document.body, object_metadata=document.metadata
+                )
+                store.put(StoredObject(document.key, None, None), outcome)
+                started = time.perf_counter()
+                cpu_started = time.process_time()
+                app._rebuild_view()  # what the app runs on ResultsSynced
+                await asyncio.gather(*(chart.wait_for_refresh() for chart in charts))
+                wall_s.append(time.perf_counter() - started)
+                cpu_s.append(time.process_time() - cpu_started)
+                if app.data_version != store.version:
+                    raise RuntimeError("the redraw did not show the new run")
+            runs = len(store.runs())
+            app.exit()
+    return {"wall_s": wall_s, "cpu_s": cpu_s, "charts": len(charts), "runs": runs}
+
+
+def run(
+    endpoint_url: str, workers: int, visible: int, view_reps: int, redraw_reps: int
+) -> dict:
     options = SourceOptions(
         region="us-east-1", endpoint_url=endpoint_url, workers=workers
     )
-    source = open_source("s3://exo-benchmark-results/bench/", options)
+    source = open_source(_SOURCE, options)
     store = ResultStore()
     # The product gives a whole sync a deadline (then keeps what it read and
     # goes on next cycle); a cold load of 10,000 documents can outlast it,
@@ -130,6 +195,10 @@ def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
         view = build_view(store, row_cache=row_cache)
         view_s.append(time.perf_counter() - started)
         view_cpu_s.append(time.process_time() - cpu_started)
+    engine_peak_rss_kb = _peak_rss_kb()
+    redraw = None
+    if redraw_reps:
+        redraw = asyncio.run(_redraws(engine, endpoint_url, visible, redraw_reps))
     return {
         "workers": workers,
         "visible": visible,
@@ -142,6 +211,8 @@ def run(endpoint_url: str, workers: int, visible: int, view_reps: int) -> dict:
         "view_cpu_s": view_cpu_s,
         "first_view_s": first_view_s,
         "view_rows": len(view.rows) if view_reps else 0,
+        "redraw": redraw,
+        "engine_peak_rss_kb": engine_peak_rss_kb,
         "final_peak_rss_kb": _peak_rss_kb(),
     }
 
@@ -152,8 +223,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--visible", type=int, required=True)
     parser.add_argument("--view-reps", type=int, default=0)
+    parser.add_argument("--redraw-reps", type=int, default=0)
     args = parser.parse_args()
-    result = run(args.endpoint_url, args.workers, args.visible, args.view_reps)
+    result = run(
+        args.endpoint_url,
+        args.workers,
+        args.visible,
+        args.view_reps,
+        args.redraw_reps,
+    )
     print(json.dumps(result))
 
 
