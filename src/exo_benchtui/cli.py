@@ -335,13 +335,16 @@ def print_summary(settings: Settings, output_format: str) -> int:
 
         from exo_benchtui.terminal import detect_profile
 
-        # Piped, Rich would fold the table into 80 columns, one word a line.
+        # Piped, Rich would assume 80 columns and hide columns a file has room for.
         wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
         console = Console(width=wide)
         # The Linux console's font has single lines but no heavy ones.
         profile = detect_profile(ascii_flag=settings.ascii)
         lines = box.SQUARE if profile.ascii_only else box.HEAVY_HEAD
-        console.print(report.render_table(store, box=lines, shown=profile.text))
+        table = report.render_table(
+            store, width_cells=console.width, box=lines, shown=profile.text
+        )
+        console.print(table)
         problems = report.render_problems(store, shown=profile.text)
         if problems is not None:
             console.print(problems)
