@@ -172,7 +172,7 @@ def classify(exc: BaseException, place: S3Place) -> SourceError:
         return SourceError(
             "No AWS region set",
             f"no region is configured for {place.url}",
-            hint="pass --region or set AWS_REGION",
+            hint="pass --region or set AWS_DEFAULT_REGION",
             kind=FailureKind.CONFIGURATION,
         )
     if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError | TimeoutError):
