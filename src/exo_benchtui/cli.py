@@ -85,9 +85,10 @@ _SOURCE_OPTIONS = (
     ),
 )
 _DISPLAY_OPTIONS = (
+    # Numbers as text: the settings check them and quote what the user typed
+    # ("got '1'"), where click's float would turn 1 into 1.0 first.
     click.option(
         "--refresh",
-        type=float,
         metavar="SECONDS",
         help="Seconds between syncs, at least 5 [default: 60].",
     ),
@@ -98,7 +99,6 @@ _DISPLAY_OPTIONS = (
     ),
     click.option(
         "--cycle",
-        type=float,
         metavar="SECONDS",
         help="Kiosk: seconds per series [default: 20].",
     ),
