@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from exo_benchtui import __version__
 from exo_benchtui.core.errors import BenchTuiError, FailureKind
@@ -365,7 +366,7 @@ def print_summary(settings: Settings, output_format: str) -> int:
     is_flag=True,
     help="Print the demo's summary instead of opening the dashboard.",
 )
-@_format_option("With --summary: the output format.")
+@_format_option("The summary's format; giving it implies --summary.")
 @_apply(_DISPLAY_OPTIONS[1:])
 @_apply(_COMMON_OPTIONS)
 @click.pass_context
@@ -382,8 +383,12 @@ def demo(
     Examples:
       exo-bench-tui demo
       exo-bench-tui demo --kiosk
-      exo-bench-tui demo --summary --format markdown
+      exo-bench-tui demo --summary
+      exo-bench-tui demo --format markdown    (--format implies --summary)
     """
+    # `demo --format json` asks for output, not a dashboard: it means --summary.
+    if ctx.get_parameter_source("output_format") is ParameterSource.COMMANDLINE:
+        show_summary = True
     settings = _settings(ctx, params, reads_source=False)
     _start_logging(settings, "demo")
     from exo_benchtui.demo import DemoServer

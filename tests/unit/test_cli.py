@@ -338,3 +338,51 @@ def test_the_dashboard_stops_before_start_up_on_a_bad_bucket(dummy_aws, capsys):
         open_source("s3://Bad_Bucket!/x/")
     assert raised.value.kind is FailureKind.USAGE
     assert str(raised.value).startswith("Invalid bucket name: 'Bad_Bucket!'")
+
+
+# -- demo: --format asks for the summary --------------------------------------
+
+
+@pytest.fixture
+def demo_calls(monkeypatch) -> list[str]:
+    """What ``demo`` went on to do, with a stand-in for the demo's S3 server."""
+    import exo_benchtui.demo
+
+    calls: list[str] = []
+
+    class FakeServer:
+        location = "s3://exo-benchmark-results/bench/"
+        endpoint_url = "http://127.0.0.1:1"
+        region = "us-east-1"
+
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def __enter__(self) -> FakeServer:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            pass
+
+    monkeypatch.setattr(exo_benchtui.demo, "DemoServer", FakeServer)
+    monkeypatch.setattr(cli, "_run_dashboard", lambda _: calls.append("dashboard"))
+    monkeypatch.setattr(
+        cli, "print_summary", lambda _, fmt: calls.append(f"summary {fmt}")
+    )
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("argv", "done"),
+    [
+        (["demo"], "dashboard"),
+        (["demo", "--summary"], "summary table"),
+        (["demo", "--format", "json"], "summary json"),
+        (["demo", "--format=markdown", "--kiosk"], "summary markdown"),
+        (["demo", "--summary", "--format", "json"], "summary json"),
+    ],
+)
+def test_demo_format_implies_summary(demo_calls, capsys, argv, done):
+    code, _, err = run(argv, capsys)
+    assert code == 0, err
+    assert demo_calls == [done]
