@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from exo_benchtui import __version__
 from exo_benchtui.core.errors import BenchTuiError, FailureKind
@@ -85,9 +86,10 @@ _SOURCE_OPTIONS = (
     ),
 )
 _DISPLAY_OPTIONS = (
+    # Numbers as text: the settings check them and quote what the user typed
+    # ("got '1'"), where click's float would turn 1 into 1.0 first.
     click.option(
         "--refresh",
-        type=float,
         metavar="SECONDS",
         help="Seconds between syncs, at least 5 [default: 60].",
     ),
@@ -98,7 +100,6 @@ _DISPLAY_OPTIONS = (
     ),
     click.option(
         "--cycle",
-        type=float,
         metavar="SECONDS",
         help="Kiosk: seconds per series [default: 20].",
     ),
@@ -335,13 +336,16 @@ def print_summary(settings: Settings, output_format: str) -> int:
 
         from exo_benchtui.terminal import detect_profile
 
-        # Piped, Rich would fold the table into 80 columns, one word a line.
+        # Piped, Rich would assume 80 columns and hide columns a file has room for.
         wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
         console = Console(width=wide)
         # The Linux console's font has single lines but no heavy ones.
         profile = detect_profile(ascii_flag=settings.ascii)
         lines = box.SQUARE if profile.ascii_only else box.HEAVY_HEAD
-        console.print(report.render_table(store, box=lines, shown=profile.text))
+        table = report.render_table(
+            store, width_cells=console.width, box=lines, shown=profile.text
+        )
+        console.print(table)
         problems = report.render_problems(store, shown=profile.text)
         if problems is not None:
             console.print(problems)
@@ -362,7 +366,7 @@ def print_summary(settings: Settings, output_format: str) -> int:
     is_flag=True,
     help="Print the demo's summary instead of opening the dashboard.",
 )
-@_format_option("With --summary: the output format.")
+@_format_option("The summary's format; giving it implies --summary.")
 @_apply(_DISPLAY_OPTIONS[1:])
 @_apply(_COMMON_OPTIONS)
 @click.pass_context
@@ -379,8 +383,12 @@ def demo(
     Examples:
       exo-bench-tui demo
       exo-bench-tui demo --kiosk
-      exo-bench-tui demo --summary --format markdown
+      exo-bench-tui demo --summary
+      exo-bench-tui demo --format markdown    (--format implies --summary)
     """
+    # `demo --format json` asks for output, not a dashboard: it means --summary.
+    if ctx.get_parameter_source("output_format") is ParameterSource.COMMANDLINE:
+        show_summary = True
     settings = _settings(ctx, params, reads_source=False)
     _start_logging(settings, "demo")
     from exo_benchtui.demo import DemoServer

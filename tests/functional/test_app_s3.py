@@ -160,6 +160,8 @@ async def test_unreachable_keeps_the_last_good_data_and_says_since_when(
             toasts = list(app._notifications)
             assert [t.severity for t in toasts] == ["warning"]
             assert toasts[0].title == "Cannot reach S3"
+            # The hint is a sentence of its own, capitalised.
+            assert ". Will try again next sync; check" in toasts[0].message
             assert "4 runs" in text  # what was read before stays
             await pilot.press("t")
             assert app.screen.query_one(RunsTable).row_count == 4

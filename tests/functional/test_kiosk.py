@@ -171,6 +171,8 @@ async def test_stale_banner_after_three_refreshes_says_since_when_and_why(
         assert "STALE DATA" in banner
         assert "last successful sync 2026-03-02 09:00 UTC" in banner
         assert error.title in banner
+        # The hint is a sentence of its own, capitalised.
+        assert ". Check the path given" in " ".join(banner.split())
         # The data stays on screen under the banner.
         assert "[" in text_of(screen, "#kiosk-series")
         success = screen.query_one("#figure-success_rate_pct .figure-number")

@@ -188,7 +188,9 @@ def test_command_help_has_examples(capsys, command):
         (["/no/such/dir"], "'/no/such/dir' is neither s3://BUCKET/PREFIX"),
         (["s3://"], "neither s3://BUCKET/PREFIX"),
         (["--refresh", "4", "s3://b/p/"], "--refresh"),
-        (["--refresh", "soon"], "'soon' is not a valid float"),
+        (["--refresh", "soon"], "Invalid --refresh: got 'soon', expected seconds"),
+        (["--refresh", "1"], "Invalid --refresh: got '1', expected seconds"),
+        (["--cycle", "2.50"], "Invalid --cycle: got '2.50', expected seconds"),
         (["--workers", "0"], "--workers"),
         (["--cycle", "1"], "--cycle"),
         (["--endpoint-url", "minio:9000"], "--endpoint-url"),
@@ -275,3 +277,112 @@ def test_control_characters_in_a_bad_source_never_reach_the_terminal(capsys):
     assert code == 2
     assert "\x1b" not in err and "\x07" not in err and "\x9b" not in err
     assert "\\x1b]0;pwned\\x07dir" in err
+
+
+# -- a bucket name or region S3 would refuse: exit 2 before any request ------
+
+
+@pytest.fixture
+def dummy_aws(monkeypatch):
+    """Credentials that look real, so nothing waits on a credential lookup."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (
+            ["summary", "s3://Bad_Bucket!/x/", "--region", "us-east-1"],
+            "exo-bench-tui: Invalid bucket name: 'Bad_Bucket!' in "
+            "s3://Bad_Bucket!/x/ is not a name S3 accepts. S3 bucket names are",
+        ),
+        (
+            ["summary", "s3://results/x/", "--region", "no such region"],
+            "exo-bench-tui: Invalid region: 'no such region' is not an AWS region "
+            "name. Pass --region with a name such as us-east-1",
+        ),
+        (
+            ["summary", "s3://results/x/", "--region", "eu\x1b]0;pwned\x07"],
+            "Invalid region: 'eu\\x1b]0;pwned\\x07' is not",
+        ),
+    ],
+)
+def test_bad_bucket_or_region_exits_2_naming_it(dummy_aws, capsys, argv, words):
+    code, out, err = run(argv, capsys)
+    assert code == 2, err
+    assert out == ""
+    assert words in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    for botocore_words in ("ParamValidationError", "InvalidRegionError", "regex"):
+        assert botocore_words not in err
+    assert "\x1b" not in err and "\x07" not in err
+
+
+def test_a_bad_region_from_the_environment_exits_2(dummy_aws, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "bad region")
+    code, _, err = run(["summary", "s3://results/x/"], capsys)
+    assert code == 2
+    assert "Invalid region: 'bad region'" in err and "AWS_DEFAULT_REGION" in err
+
+
+def test_the_dashboard_stops_before_start_up_on_a_bad_bucket(dummy_aws, capsys):
+    from exo_benchtui.core.errors import BenchTuiError, FailureKind
+    from exo_benchtui.core.sources import open_source
+
+    # make_app opens the source before Textual starts; so does the CLI.
+    with pytest.raises(BenchTuiError) as raised:
+        open_source("s3://Bad_Bucket!/x/")
+    assert raised.value.kind is FailureKind.USAGE
+    assert str(raised.value).startswith("Invalid bucket name: 'Bad_Bucket!'")
+
+
+# -- demo: --format asks for the summary --------------------------------------
+
+
+@pytest.fixture
+def demo_calls(monkeypatch) -> list[str]:
+    """What ``demo`` went on to do, with a stand-in for the demo's S3 server."""
+    import exo_benchtui.demo
+
+    calls: list[str] = []
+
+    class FakeServer:
+        location = "s3://exo-benchmark-results/bench/"
+        endpoint_url = "http://127.0.0.1:1"
+        region = "us-east-1"
+
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def __enter__(self) -> FakeServer:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            pass
+
+    monkeypatch.setattr(exo_benchtui.demo, "DemoServer", FakeServer)
+    monkeypatch.setattr(cli, "_run_dashboard", lambda _: calls.append("dashboard"))
+    monkeypatch.setattr(
+        cli, "print_summary", lambda _, fmt: calls.append(f"summary {fmt}")
+    )
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("argv", "done"),
+    [
+        (["demo"], "dashboard"),
+        (["demo", "--summary"], "summary table"),
+        (["demo", "--format", "json"], "summary json"),
+        (["demo", "--format=markdown", "--kiosk"], "summary markdown"),
+        (["demo", "--summary", "--format", "json"], "summary json"),
+    ],
+)
+def test_demo_format_implies_summary(demo_calls, capsys, argv, done):
+    code, _, err = run(argv, capsys)
+    assert code == 0, err
+    assert demo_calls == [done]

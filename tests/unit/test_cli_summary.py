@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -209,3 +210,38 @@ def test_misspelt_option_points_to_the_subcommand_help(tmp_path, capsys):
     assert code == 2
     assert "?." not in err
     assert "See 'exo-bench-tui summary --help'." in err
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_table_reads_in_a_narrow_linux_console(tmp_path, capsys, monkeypatch, columns):
+    """The whole command at the console's 80 (and 120) columns: a line per
+    row, the figures whole, and no character outside the console's font."""
+    monkeypatch.setenv("TERM", "linux")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    folder = tmp_path / "results"
+    for index in range(3):
+        completed = FIRST + timedelta(hours=index)
+        stages = [
+            make_stage(name, avg_time_to_first_token=12.3456)
+            for name in ("warmup", "medium_load", "stress_test")
+        ]
+        document = make_document(
+            completed_at=completed,
+            models=("mlx-community/Qwen3-0.6B-4bit",) * 2,
+            hardware=("puffin5", "puffin6"),
+            stages=stages,
+        )
+        path = folder / document_key(completed, run_id=index)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(encode(document))
+    code, out, err = run(["summary", str(folder), "--format", "table"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert outside_repertoire(out) == set() and "…" not in out
+    body = [i for i, line in enumerate(lines) if line.startswith("│ 2025-11-01 ")]
+    assert len(body) == 9
+    assert body[-1] - body[0] == 8  # no row wrapped onto a second line
+    for row in (lines[i] for i in body):
+        assert "│ Qwen3-0.6B-4bit x2" in row and "... │" in row
+        assert re.search(r"│ +12346 (\+/- 25\.0 )?ms │", row)  # TTFT, whole

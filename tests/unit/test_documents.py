@@ -273,6 +273,11 @@ def test_strategy_label(options, label):
         (b"3.5", "expected a JSON object, found a number"),
         (b"[" * 100_000, "nested too deeply"),
         (b'{"a": 1' + b"0" * 5000 + b"}", "not JSON"),
+        # json's own message ends in "at"; it is not said twice.
+        (
+            b'{"a":\n "x\ty"}',
+            "not JSON: Invalid control character at line 2 column 4",
+        ),
     ],
 )
 def test_unreadable_documents_give_an_error_naming_the_reason(body, reason):

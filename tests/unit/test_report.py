@@ -7,11 +7,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
 
 from exo_benchtui.core.documents import parse_document
 from exo_benchtui.core.model import StoredObject
 from exo_benchtui.core.report import (
+    _COLUMNS,
+    SERIES_MIN_CELLS,
     markdown_escape,
     render_json,
     render_markdown,
@@ -19,6 +22,7 @@ from exo_benchtui.core.report import (
     summary_data,
 )
 from exo_benchtui.core.store import ResultStore
+from exo_benchtui.terminal import ascii_text, outside_repertoire
 from tests.builders import document_key, encode, make_document, make_stage
 
 START = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
@@ -208,3 +212,121 @@ def test_problems_listed_for_the_table_format_name_key_and_path():
     assert text is not None
     assert "bench/x[bold].json: $.metadata.benchmark_completed_at" in text.plain
     assert text.spans == []  # plain text: nothing read as markup
+
+
+# -- the table at the widths people's terminals have ----------------------
+
+
+def long_labels() -> ResultStore:
+    """Like the demo: two models, two hosts, stage names: ~90-cell labels."""
+    stages = [
+        make_stage(
+            name,
+            prompt_length=500,
+            generation_length=200,
+            iterations=10,
+            avg_time_to_first_token=2.169,
+            std_time_to_first_token=0.064,
+        )
+        for name in ("warmup", "medium_load", "stress_test")
+    ]
+    documents = []
+    for day in range(3):
+        completed = START + timedelta(days=day)
+        document = make_document(
+            completed_at=completed,
+            models=("mlx-community/Qwen3-0.6B-4bit",) * 2,
+            hardware=("puffin5", "puffin6"),
+            stages=stages,
+        )
+        documents.append((document, document_key(completed, run_id=day)))
+    return store_of(*documents)
+
+
+def shown_table(store: ResultStore, width: int, *, console_font: bool) -> str:
+    """The table as a terminal ``width`` columns wide shows it."""
+    from rich import box
+
+    from exo_benchtui.terminal import ConsoleProfile
+
+    profile = ConsoleProfile(ascii_only=console_font, colours="full")
+    table = render_table(
+        store,
+        width_cells=width,
+        box=box.SQUARE if console_font else box.HEAVY_HEAD,
+        shown=profile.text,
+    )
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(table)
+    return out.getvalue()
+
+
+def body_rows(text: str) -> tuple[list[str], list[list[str]]]:
+    """(headings, cells of each body line) of a boxed table."""
+    lines = text.splitlines()
+    header = next(line for line in lines if "Series" in line)
+    headings = [cell.strip() for cell in header.strip("┃│").split(header[0])]
+    start = next(i for i, line in enumerate(lines) if line[:1] in "┡├")
+    end = next(i for i, line in enumerate(lines) if line[:1] == "└")
+    return headings, [
+        [cell.strip() for cell in line.strip("│").split("│")]
+        for line in lines[start + 1 : end]
+    ]
+
+
+@pytest.mark.parametrize("width", [80, 120, 160])
+@pytest.mark.parametrize("console_font", [False, True])
+def test_table_reads_at_80_120_and_160_columns(width, console_font):
+    store = long_labels()
+    text = shown_table(store, width, console_font=console_font)
+    assert max(len(line) for line in text.splitlines()) <= width
+    headings, rows = body_rows(text)
+    # Every run-stage on exactly one line: nothing wrapped onto a second.
+    assert len(rows) == 9
+    assert {"Completed (UTC)", "Series", "Success", "TTFT"} <= set(headings)
+    series = headings.index("Series")
+    ellipsis = "..." if console_font else "…"
+    labels = {series.label for series in store.series()}
+    if console_font:
+        labels = {ascii_text(label) for label in labels}
+    for row in rows:
+        assert len(row) == len(headings)
+        cell = row[series]
+        # The label's start, cut with an ellipsis; wide enough to tell
+        # the stages apart.
+        assert len(cell) >= SERIES_MIN_CELLS - 1
+        assert cell.endswith(ellipsis)
+        assert any(label.startswith(cell[: -len(ellipsis)]) for label in labels)
+        assert row[headings.index("Success")] == "100 %"
+        assert row[headings.index("TTFT")] in {
+            "2169 ms",
+            "2169 ± 64.0 ms",
+            "2169 +/- 64.0 ms",
+        }
+    if console_font:
+        assert "…" not in text and outside_repertoire(text) == set()
+    if len(headings) < 10:
+        assert f"Hidden at {width} columns: " in " ".join(text.split())
+
+
+def test_table_at_80_columns_keeps_the_figures_that_matter():
+    headings, _ = body_rows(shown_table(long_labels(), 80, console_font=True))
+    assert headings == ["Completed (UTC)", "Series", "Success", "TTFT", "Per token"]
+
+
+def test_wide_table_shows_every_column_and_whole_labels():
+    store = long_labels()
+    text = shown_table(store, 250, console_font=False)
+    headings, rows = body_rows(text)
+    assert headings == [heading for _, heading in _COLUMNS]
+    assert {row[2] for row in rows} == {series.label for series in store.series()}
+    assert "Hidden" not in text and "…" not in text
+    assert {row[6] for row in rows} == {"2169 ± 64.0 ms"}
+
+
+def test_series_cut_drops_a_dangling_separator():
+    from exo_benchtui.core.report import _cut
+
+    assert _cut("Qwen3 · warmup · pp50", 17, "...") == "Qwen3 · warmup..."
+    assert _cut("Qwen3 - warmup - pp50", 18, "...") == "Qwen3 - warmup..."
+    assert _cut("short", 17, "...") == "short"

@@ -16,13 +16,43 @@ PLACE = S3Place(
 
 def test_set_up_errors_are_configuration_not_retried_as_transient():
     for exc in (
-        bce.ParamValidationError(report="Invalid bucket name 'Bad Bucket!'"),
-        bce.InvalidRegionError(region_name="bad region"),
+        bce.ParamValidationError(report="Invalid type for parameter Prefix"),
         bce.ConfigParseError(path="/tmp/broken-config"),
     ):
         error = classify(exc, PLACE)
         assert error.kind is FailureKind.CONFIGURATION, exc
         assert "S3 set-up is invalid" in str(error)
+
+
+def test_a_bucket_name_botocore_or_s3_refuses_is_bad_usage():
+    place = S3Place(bucket="Bad_Bucket!", prefix="x/")
+    refused = (
+        bce.ParamValidationError(
+            report='Invalid bucket name "Bad_Bucket!": Bucket name must match '
+            'the regex "^[a-zA-Z0-9.\\-_]{1,255}$"'
+        ),
+        bce.ClientError(
+            {"Error": {"Code": "InvalidBucketName", "Message": "bad"}},
+            "ListObjectsV2",
+        ),
+    )
+    for exc in refused:
+        error = classify(exc, place)
+        assert error.kind is FailureKind.USAGE, exc
+        assert str(error).startswith(
+            "Invalid bucket name: 'Bad_Bucket!' in s3://Bad_Bucket!/x/ is not a "
+            "name S3 accepts. S3 bucket names are 3 to 63 lower-case letters"
+        )
+        assert "regex" not in str(error)
+
+
+def test_an_invalid_region_is_bad_usage_naming_the_region():
+    error = classify(bce.InvalidRegionError(region_name="no such region"), PLACE)
+    assert error.kind is FailureKind.USAGE
+    assert str(error).startswith(
+        "Invalid region: 'no such region' is not an AWS region name. Pass --region"
+    )
+    assert "supported format" not in str(error)
 
 
 def test_unknown_failures_say_what_happened():

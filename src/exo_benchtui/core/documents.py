@@ -306,7 +306,9 @@ def _decode(body: bytes, max_bytes: int) -> tuple[Any, str | None]:
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
-        return None, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        # Some of json's messages end in "at" ("Invalid control character at").
+        what = exc.msg.removesuffix(" at")
+        return None, f"not JSON: {what} at line {exc.lineno} column {exc.colno}"
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         return None, f"not JSON: {exc}"
     except RecursionError:

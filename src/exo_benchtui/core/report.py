@@ -14,10 +14,12 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from rich import box as boxes
+from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 
@@ -123,17 +125,39 @@ def render_json(store: ResultStore, sync: Any = None) -> str:
 # -- for people ----------------------------------------------------------
 
 _COLUMNS = (
-    "Completed (UTC)",
-    "Commit",
-    "Series",
-    "Success",
-    "Response",
-    "Throughput",
-    "TTFT",
-    "Decode",
-    "Per token",
-    "OK/failed",
+    ("when", "Completed (UTC)"),
+    ("commit", "Commit"),
+    ("series", "Series"),
+    ("success", "Success"),
+    ("response", "Response"),
+    ("throughput", "Throughput"),
+    ("ttft", "TTFT"),
+    ("decode", "Decode"),
+    ("per_token", "Per token"),
+    ("counts", "OK/failed"),
 )
+"""(key, heading) of every column, in the order shown."""
+
+_LEFT_ALIGNED = frozenset({"when", "commit", "series"})
+
+_SPREADS = "spreads"
+_NARROWING = (
+    "counts",
+    "response",
+    "throughput",
+    _SPREADS,
+    "decode",
+    "commit",
+    "per_token",
+    "success",
+)
+"""What a narrow terminal loses, in turn, until the table fits: columns by
+key, and ``spreads`` for the ``± std`` after TTFT and Per token. The figures
+the dashboard shows first (success, TTFT, per token) go last."""
+
+SERIES_MIN_CELLS = 24
+"""The narrowest the Series column is made before a column is left out:
+enough for the model and the start of the stage."""
 
 
 def _figure(value: float | None, unit: str, spread: float | None = None) -> str:
@@ -151,27 +175,32 @@ def _counts(stage: StageFigures) -> str:
     return f"{ok}/{failed}"
 
 
-def _rows(store: ResultStore) -> list[tuple[str, ...]]:
-    """One row of display text per run-stage, newest first; data made safe."""
+def _rows(store: ResultStore, *, spreads: bool = True) -> list[dict[str, str]]:
+    """Display text by column key, a row per run-stage, newest first; data made
+    safe. ``spreads`` False leaves the ``± std`` out of TTFT and Per token."""
     labels = {series.id: series.label for series in store.series()}
     rows = []
     for run in reversed(store.runs()):
         when = run.completed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
         commit = printable(run.short_commit, one_line=True) or "-"
         for stage in run.stages:
+            ttft_std = stage.ttft_std_ms if spreads else None
+            per_token_std = stage.ms_per_token_std if spreads else None
             rows.append(
-                (
-                    when,
-                    commit,
-                    printable(labels.get(stage.series.id, stage.name), one_line=True),
-                    _figure(stage.success_rate_pct, "%"),
-                    _figure(stage.avg_response_ms, "ms"),
-                    _figure(stage.throughput_tps, "tok/s"),
-                    _figure(stage.ttft_ms, "ms", stage.ttft_std_ms),
-                    _figure(stage.decode_tps, "tok/s"),
-                    _figure(stage.ms_per_token, "ms", stage.ms_per_token_std),
-                    _counts(stage),
-                )
+                {
+                    "when": when,
+                    "commit": commit,
+                    "series": printable(
+                        labels.get(stage.series.id, stage.name), one_line=True
+                    ),
+                    "success": _figure(stage.success_rate_pct, "%"),
+                    "response": _figure(stage.avg_response_ms, "ms"),
+                    "throughput": _figure(stage.throughput_tps, "tok/s"),
+                    "ttft": _figure(stage.ttft_ms, "ms", ttft_std),
+                    "decode": _figure(stage.decode_tps, "tok/s"),
+                    "per_token": _figure(stage.ms_per_token, "ms", per_token_std),
+                    "counts": _counts(stage),
+                }
             )
     return rows
 
@@ -206,12 +235,11 @@ def render_markdown(store: ResultStore) -> str:
         "",
     ]
     if runs:
-        lines.append("| " + " | ".join(_COLUMNS) + " |")
+        lines.append("| " + " | ".join(heading for _, heading in _COLUMNS) + " |")
         lines.append("|" + "|".join("---" for _ in _COLUMNS) + "|")
         for row in _rows(store):
-            lines.append(
-                "| " + " | ".join(markdown_escape(cell) for cell in row) + " |"
-            )
+            cells = (markdown_escape(row[key]) for key, _ in _COLUMNS)
+            lines.append("| " + " | ".join(cells) + " |")
     problems = _problem_lines(store)
     if problems:
         lines += ["", f"### Problems ({len(problems)})", ""]
@@ -223,28 +251,123 @@ def _as_is(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    keys: tuple[str, ...]
+    """The columns shown, in order."""
+    spreads: bool
+    series_cells: int | None
+    """The Series column's width; None: as wide as its longest label."""
+    left_out: tuple[str, ...]
+    """Headings of the columns left out (and ``± std``), for the caption."""
+
+
+def _natural_cells(rows: list[dict[str, str]], shown: Callable[[str], str]) -> dict:
+    """Each column's width in cells: its heading or its longest cell."""
+    return {
+        key: max(
+            [cell_len(shown(heading))] + [cell_len(shown(row[key])) for row in rows]
+        )
+        for key, heading in _COLUMNS
+    }
+
+
+def _fit(
+    full_cells: dict[str, int], compact_cells: dict[str, int], width_cells: int | None
+) -> _Layout:
+    """The most columns that fit ``width_cells`` with Series at least
+    :data:`SERIES_MIN_CELLS` wide (or as wide as its longest label)."""
+    all_keys = tuple(key for key, _ in _COLUMNS)
+    if width_cells is None:
+        return _Layout(all_keys, True, None, ())
+    keys, spreads = list(all_keys), True
+    narrowing = iter(_NARROWING)
+    while True:
+        cells = full_cells if spreads else compact_cells
+        fixed = sum(cells[key] for key in keys if key != "series")
+        # A boxed table with edges: one cell of padding either side of each
+        # column, a line between columns and one at each edge.
+        room = width_cells - fixed - (3 * len(keys) + 1)
+        step = next(narrowing, None)
+        if room >= min(cells["series"], SERIES_MIN_CELLS) or step is None:
+            break
+        if step == _SPREADS:
+            spreads = False
+        else:
+            keys.remove(step)
+    headings = dict(_COLUMNS)
+    left_out = [headings[key] for key in all_keys if key not in keys]
+    if not spreads:
+        left_out.append("± std")
+    series_cells = max(1, min(room, cells["series"]))
+    return _Layout(tuple(keys), spreads, series_cells, tuple(left_out))
+
+
+_DANGLING_SEPARATOR = re.compile(r"(\s+[·-])?\s*$")
+
+
+def _cut(text: str, cells: int | None, ellipsis: str) -> str:
+    """``text`` in at most ``cells`` cells, ending in ``ellipsis`` if cut."""
+    if cells is None or cell_len(text) <= cells:
+        return text
+    kept = set_cell_size(text, max(0, cells - cell_len(ellipsis)))
+    # A cut just after a part leaves its " · " (" - " in ASCII) dangling.
+    return _DANGLING_SEPARATOR.sub("", kept) + ellipsis
+
+
 def render_table(
     store: ResultStore,
     *,
+    width_cells: int | None = None,
     box: boxes.Box = boxes.HEAVY_HEAD,
     shown: Callable[[str], str] = _as_is,
 ) -> Table:
     """A Rich table of every run-stage, newest first, for a terminal.
 
+    ``width_cells`` is the terminal's width: less important columns (and the
+    ``± std`` spreads) are left out until the table fits with a Series column
+    of at least :data:`SERIES_MIN_CELLS`, and the caption names what was left
+    out. No cell wraps: figures keep their width, a long series label is cut
+    with an ellipsis. None: every column, as wide as it needs.
+
     Every cell is a :class:`rich.text.Text`, so nothing from the data is read
-    as markup. ``box`` draws the lines and ``shown`` maps every string, so a
-    terminal with a small font (the Linux console) gets only glyphs it has.
+    as markup. ``box`` draws the lines and ``shown`` maps every string (the
+    ellipsis included), so a terminal with a small font (the Linux console)
+    gets only glyphs it has.
     """
     runs, problems = store.runs(), store.problems()
+    full_rows = _rows(store)
+    compact_rows = _rows(store, spreads=False)
+    layout = _fit(
+        _natural_cells(full_rows, shown),
+        _natural_cells(compact_rows, shown),
+        width_cells,
+    )
+    notes = [counted(len(problems), "problem")] if problems else []
+    if layout.left_out:
+        hidden = ", ".join(layout.left_out)
+        notes.append(f"Hidden at {width_cells} columns: {hidden}")
     table = Table(
-        title=Text(f"EXO benchmark results: {counted(len(runs), 'run')}"),
-        caption=Text(counted(len(problems), "problem")) if problems else None,
+        title=Text(shown(f"EXO benchmark results: {counted(len(runs), 'run')}")),
+        caption=Text(shown(". ".join(notes))) if notes else None,
         box=box,
     )
-    for index, column in enumerate(_COLUMNS):
-        table.add_column(Text(column), justify="right" if index >= 3 else "left")
-    for row in _rows(store):
-        table.add_row(*(Text(shown(cell)) for cell in row))
+    headings = dict(_COLUMNS)
+    for key in layout.keys:
+        table.add_column(
+            Text(shown(headings[key])),
+            justify="left" if key in _LEFT_ALIGNED else "right",
+            no_wrap=True,
+        )
+    ellipsis = shown("…")
+    for row in full_rows if layout.spreads else compact_rows:
+        cells = []
+        for key in layout.keys:
+            text = shown(row[key])
+            if key == "series":
+                text = _cut(text, layout.series_cells, ellipsis)
+            cells.append(Text(text))
+        table.add_row(*cells)
     return table
 
 

@@ -172,7 +172,7 @@ def classify(exc: BaseException, place: S3Place) -> SourceError:
         return SourceError(
             "No AWS region set",
             f"no region is configured for {place.url}",
-            hint="pass --region or set AWS_REGION",
+            hint="pass --region or set AWS_DEFAULT_REGION",
             kind=FailureKind.CONFIGURATION,
         )
     if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError | TimeoutError):
@@ -204,6 +204,19 @@ def classify(exc: BaseException, place: S3Place) -> SourceError:
             hint="pass a full URL such as http://127.0.0.1:9000 to --endpoint-url",
             kind=FailureKind.CONFIGURATION,
         )
+    if isinstance(exc, bce.ParamValidationError) and _names_the_bucket(exc, place):
+        return _invalid_bucket_name(place)
+    if isinstance(exc, bce.InvalidRegionError):
+        region = exc.kwargs.get("region_name", place.region)
+        return SourceError(
+            "Invalid region",
+            f"'{region}' is not an AWS region name",
+            hint=(
+                "pass --region with a name such as us-east-1, or correct "
+                "AWS_DEFAULT_REGION or the profile's region"
+            ),
+            kind=FailureKind.USAGE,
+        )
     if isinstance(exc, _SETUP_ERRORS):
         # Retrying cannot fix these: a bucket name or region botocore refuses,
         # or an AWS config file it cannot read.
@@ -231,6 +244,25 @@ _SETUP_ERRORS = (
 )
 
 
+def _invalid_bucket_name(place: S3Place) -> SourceError:
+    # Shown as given (the CLI and the UI escape control characters).
+    return SourceError(
+        "Invalid bucket name",
+        f"'{place.bucket}' in {place.url} is not a name S3 accepts",
+        hint=(
+            "S3 bucket names are 3 to 63 lower-case letters, digits, dots "
+            "and hyphens; write s3://BUCKET/PREFIX"
+        ),
+        kind=FailureKind.USAGE,
+    )
+
+
+def _names_the_bucket(exc: bce.ParamValidationError, place: S3Place) -> bool:
+    """True when botocore refused the bucket name (not some other parameter)."""
+    # botocore says so only in words: 'Invalid bucket name "NAME": ...'.
+    return f'Invalid bucket name "{place.bucket}"' in str(exc)
+
+
 def _one_line(exc: BaseException) -> str:
     """The exception's own words, short, with any URL credentials removed."""
     text = " ".join(str(exc).split())
@@ -255,6 +287,9 @@ def _client_error(exc: bce.ClientError, place: S3Place) -> SourceError:
             hint="check the bucket name, --endpoint-url and --region",
             kind=FailureKind.CONFIGURATION,
         )
+    if code == "InvalidBucketName":
+        # A name botocore lets through (capitals, underscores) that S3 refuses.
+        return _invalid_bucket_name(place)
     if code in _REDIRECT_CODES:
         region = _bucket_region(exc)
         detail = f"bucket {place.bucket!r} is not served by {place.where}"

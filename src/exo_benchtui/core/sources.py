@@ -27,6 +27,7 @@ import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.handlers import validate_bucket_name
 from botocore.utils import parse_timestamp
 
 from exo_benchtui import __version__
@@ -246,6 +247,9 @@ class S3Source(_Counting):
         if options.no_sign_request:
             config["signature_version"] = UNSIGNED
         try:
+            # Refused here, before any request, a bad name stops the program
+            # at start-up instead of failing every sync of the dashboard.
+            validate_bucket_name({"Bucket": self.bucket})
             core = botocore.session.get_session()
             core.get_component("response_parser_factory").set_parser_defaults(
                 timestamp_parser=parse_s3_time

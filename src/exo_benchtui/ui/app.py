@@ -278,11 +278,8 @@ class BenchApp(App):
         """
         if repeated:
             return
-        words = printable(error.title, one_line=True)
-        if error.detail:
-            words += f": {printable(error.detail, one_line=True)}"
-        if error.hint:
-            words += f". {printable(error.hint, one_line=True)}"
+        # str(): the one wording of a failure, its hint a capitalised sentence.
+        words = printable(str(error), one_line=True)
         transient = error.kind is FailureKind.TRANSIENT
         self.notify(
             # Textual's notify renders markup, so escape it by going through Text.

@@ -381,11 +381,7 @@ class KioskScreen(Screen):
             )
         error = status.last_error
         if error is not None:
-            why = printable(error.title, one_line=True)
-            if error.detail:
-                why += f": {printable(error.detail, one_line=True)}"
-            if error.hint:
-                why += f". {printable(error.hint, one_line=True)}"
+            why = printable(str(error), one_line=True)
             if status.stale_since is not None:
                 words += f"; failing since {format_time(status.stale_since)} UTC"
             words += f". Why: {why}"
