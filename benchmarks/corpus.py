@@ -115,6 +115,8 @@ _CONFIGS = (
         58.0,
     ),
 )
+CONFIGURATIONS = len(_CONFIGS)
+"""Document ``i`` has the configuration of document ``i + CONFIGURATIONS``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,10 +127,13 @@ async def _redraws(
             await pilot.pause()
             charts = list(app.screen.query(TrendChart))
             wall_s, cpu_s = [], []
+            newest = visible + NEW_DOCUMENTS + APP_DOCUMENTS - 1
             for rep in range(reps):
-                # A run the source never listed: the next sync is an hour away.
+                # A later run of the newest run's configuration, so its series
+                # is one the charts draw and every pane changes; the source
+                # never lists it (the next sync is an hour away).
                 document = corpus.make_document(
-                    visible + NEW_DOCUMENTS + APP_DOCUMENTS + rep
+                    newest + corpus.CONFIGURATIONS * (rep + 1)
                 )
                 outcome = parse_document(
                     document.key, document.body, object_metadata=document.metadata
@@ -142,8 +145,11 @@ async def _redraws(
                 await asyncio.gather(*(chart.wait_for_refresh() for chart in charts))
                 wall_s.append(time.perf_counter() - started)
                 cpu_s.append(time.process_time() - cpu_started)
-                if app.data_version != store.version:
-                    raise RuntimeError("the redraw did not show the new run")
+                shown = {choice.id for choice in app.current_view.shown_series}
+                if app.data_version != store.version or not shown.intersection(
+                    stage.series.id for stage in outcome.run.stages
+                ):
+                    raise RuntimeError("the redraw did not chart the new run")
             runs = len(store.runs())
             app.exit()
     return {"wall_s": wall_s, "cpu_s": cpu_s, "charts": len(charts), "runs": runs}
