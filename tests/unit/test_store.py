@@ -8,6 +8,9 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from exo_benchtui.core.documents import parse_document
 from exo_benchtui.core.model import SeriesKey, StoredObject
 from exo_benchtui.core.store import ResultStore
@@ -224,3 +227,70 @@ def test_hardware_in_another_order_is_the_same_series():
         store.put(StoredObject(key, "e", len(body)), parse_document(key, body))
     assert len(store.series()) == 1
     assert store.series()[0].runs == 2
+
+
+def _index(store: ResultStore):
+    return (
+        store.runs(),
+        store.series(),
+        {s.id: store.series_points(s.id) for s in store.series()},
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["put", "put", "put", "remove", "keep", "read"]),
+            st.integers(0, 11),  # which key (and day)
+            st.sampled_from([64, 128, 256]),  # prompt length: which series
+            st.booleans(),  # a second model: a new series in mid-history
+        ),
+        max_size=30,
+    )
+)
+def test_the_index_kept_by_appending_is_the_one_a_whole_reindex_gives(operations):
+    """Runs newer than all others are appended; anything else reindexes whole."""
+    store = ResultStore()
+    for action, n, prompt, second in operations:
+        key = document_key(day(n), run_id=n)
+        if action == "put":
+            models = ("m/Kimi",) + (("m/Qwen",) if second else ())
+            document = make_document(
+                completed_at=day(n),
+                models=models,
+                stages=[make_stage(prompt_length=prompt)],
+            )
+            put(store, document, key)
+        elif action == "remove":
+            store.remove(key)
+        elif action == "keep":
+            everything = store.keys()
+            store.remove_missing(k for k in everything if k != key)
+        else:
+            # Several changes may come between two reads of the index.
+            assert _index(store) == _index(_rebuilt(store))
+    assert _index(store) == _index(_rebuilt(store))
+
+
+def _rebuilt(store: ResultStore) -> ResultStore:
+    """The same documents in a new store, whose first read indexes them whole."""
+    fresh = ResultStore()
+    everything = store.keys()
+    for key in everything:
+        fresh.put(store.identity(key), store.outcome(key))
+    return fresh
+
+
+def test_new_runs_read_together_are_indexed_in_time_order():
+    store = ResultStore()
+    put(store, make_document(completed_at=day(0)), document_key(day(0), run_id=0))
+    store.runs()
+    for n in (5, 3):  # newer than everything indexed, but not in order
+        put(store, make_document(completed_at=day(n)), document_key(day(n), run_id=n))
+    assert [run.completed_at for run in store.runs()] == [day(0), day(3), day(5)]
+    (summary,) = store.series()
+    assert (summary.runs, summary.latest_at) == (3, day(5))
+    # Older than the newest indexed run: the whole index is rebuilt.
+    put(store, make_document(completed_at=day(1)), document_key(day(1), run_id=1))
+    assert [run.completed_at for run in store.runs()] == [day(n) for n in (0, 1, 3, 5)]

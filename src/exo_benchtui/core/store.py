@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
 
@@ -59,6 +59,12 @@ class ResultStore:
         self._runs_by_time: tuple[Run, ...] = ()
         self._series_points: dict[str, tuple[SeriesPoint, ...]] = {}
         self._series: tuple[SeriesSummary, ...] = ()
+        # Runs stored under new keys since the last reindex: when they are
+        # all newer than every indexed run (a sync bringing new results),
+        # the reindex appends them instead of sorting everything again.
+        self._appended: list[Run] = []
+        self._rebuild_all = False
+        """A run was replaced or removed: only a whole reindex is right."""
 
     # -- writing ---------------------------------------------------------
 
@@ -81,14 +87,22 @@ class ResultStore:
             if old is not None and old.outcome == outcome:
                 return False
             self._version += 1
+            if old is None:
+                if outcome.run is not None:
+                    self._appended.append(outcome.run)
+            elif old.outcome.run is not None or outcome.run is not None:
+                self._rebuild_all = True
             return True
 
     def remove(self, key: str) -> bool:
         """Forget ``key``; True if it was there."""
         with self._lock:
-            if self._entries.pop(key, None) is None:
+            entry = self._entries.pop(key, None)
+            if entry is None:
                 return False
             self._version += 1
+            if entry.outcome.run is not None:
+                self._rebuild_all = True
             return True
 
     def remove_missing(self, listed_keys: Iterable[str]) -> list[str]:
@@ -97,7 +111,8 @@ class ResultStore:
         with self._lock:
             gone = [key for key in self._entries if key not in listed]
             for key in gone:
-                del self._entries[key]
+                if self._entries.pop(key).outcome.run is not None:
+                    self._rebuild_all = True
             if gone:
                 self._version += 1
             return gone
@@ -195,9 +210,41 @@ class ResultStore:
     # -- derived views ---------------------------------------------------
 
     def _reindex(self) -> None:
-        """Rebuild the time-ordered views if the content moved (lock held)."""
+        """Bring the time-ordered views up to the content (lock held)."""
         if self._indexed_version == self._version:
             return
+        appended, self._appended = self._appended, []
+        if self._rebuild_all or not self._append(appended):
+            self._rebuild()
+        self._rebuild_all = False
+        self._indexed_version = self._version
+
+    def _append(self, appended: list[Run]) -> bool:
+        """Add runs newer than every indexed one; False if they are not."""
+        appended.sort(key=_BY_TIME)
+        if not appended:
+            return True
+        indexed = self._runs_by_time
+        if indexed and _BY_TIME(appended[0]) < _BY_TIME(indexed[-1]):
+            return False
+        added: dict[str, list[SeriesPoint]] = {}
+        for run in appended:
+            for stage in run.stages:
+                added.setdefault(stage.series.id, []).append((run, stage))
+        if not added.keys() <= self._series_points.keys():
+            return False  # a new series: every label may change
+        summaries = {summary.id: summary for summary in self._series}
+        for series_id, points in added.items():
+            line = self._series_points[series_id] + tuple(points)
+            self._series_points[series_id] = line[:-1] if False else line
+            summaries[series_id] = replace(
+                summaries[series_id], runs=len(line), latest_at=line[-1][0].completed_at
+            )
+        self._series = _most_recent_first(summaries.values())
+        self._runs_by_time = indexed + tuple(appended)
+        return True
+
+    def _rebuild(self) -> None:
         runs = sorted(
             (e.outcome.run for e in self._entries.values() if e.outcome.run),
             key=_BY_TIME,
@@ -223,8 +270,10 @@ class ResultStore:
             )
             for series_id, series_points in points.items()
         ]
-        summaries.sort(key=lambda s: (s.latest_at, s.id), reverse=True)
         self._runs_by_time = tuple(runs)
         self._series_points = {sid: tuple(pts) for sid, pts in points.items()}
-        self._series = tuple(summaries)
-        self._indexed_version = self._version
+        self._series = _most_recent_first(summaries)
+
+
+def _most_recent_first(summaries: Iterable[SeriesSummary]) -> tuple[SeriesSummary, ...]:
+    return tuple(sorted(summaries, key=lambda s: (s.latest_at, s.id), reverse=True))
