@@ -3,7 +3,7 @@
 :func:`build_view` turns a :class:`ResultStore`, a series selection and a
 metric set into one frozen :class:`DashboardView`: the summary cards, the
 chart panes, the request bars and the runs table. The Textual screens, the
-kiosk screen and the render benchmark all draw from it, so what is shown is
+kiosk screen and the benchmarks all draw from it, so what is shown is
 decided (and tested) here, once.
 
 Every string that came from a document has already been through
@@ -14,7 +14,7 @@ wraps them in ``rich.text.Text`` so they are never parsed as markup.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -127,9 +127,23 @@ class ChartLine:
     label: str
     x: tuple[float, ...]
     y: tuple[float | None, ...]
+    _segments: list[tuple[list[float], list[float]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def segments(self) -> list[tuple[list[float], list[float]]]:
-        """The runs of consecutive known values, so a gap is drawn as a gap."""
+        """The runs of consecutive known values, so a gap is drawn as a gap.
+
+        Worked out once per line (a line is kept from one build to the next
+        while its series is unchanged, see :class:`LineCache`); the lists
+        are shared, not to be changed.
+        """
+        if self._segments is None:
+            # Frozen for everyone else; this is a cache of what x and y give.
+            object.__setattr__(self, "_segments", self._find_segments())
+        return self._segments
+
+    def _find_segments(self) -> list[tuple[list[float], list[float]]]:
         found: list[tuple[list[float], list[float]]] = []
         xs: list[float] = []
         ys: list[float] = []
@@ -480,17 +494,6 @@ def _choices(store: ResultStore) -> tuple[SeriesChoice, ...]:
     )
 
 
-def _line(
-    choice: SeriesChoice,
-    points: tuple[SeriesPoint, ...],
-    xs: tuple[float, ...],
-    attribute: str,
-    label: str,
-) -> ChartLine:
-    ys = tuple(getattr(stage, attribute) for _, stage in points)
-    return ChartLine(choice.id, label, xs, ys)
-
-
 def legend_labels(labels: list[str]) -> list[str]:
     """Series labels without the parts every one of them shares.
 
@@ -524,6 +527,53 @@ def _row(run: Run, index: int, stage: StageFigures, label: str) -> TableRow:
         ms_per_token_text=_with_std(stage.ms_per_token, stage.ms_per_token_std),
         ms_per_token_class=ms_per_token_class(stage.ms_per_token),
     )
+
+
+class LineCache:
+    """The chart lines of each series, kept from one build to the next.
+
+    A line depends on its series' points, and the store hands back the same
+    tuple of points until the series changes (a new run appends to one
+    series and leaves the others' tuples as they were), so a refresh builds
+    the lines of the series that changed and reuses the rest, with the
+    segments the charts worked out from them. The app keeps one cache.
+    """
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str, str], tuple[object, ChartLine]] = {}
+        self._used: dict[tuple[str, str, str], tuple[object, ChartLine]] = {}
+        self._times: dict[str, tuple[object, tuple[float, ...]]] = {}
+
+    def line(
+        self,
+        series_id: str,
+        points: tuple[SeriesPoint, ...],
+        attribute: str,
+        label: str,
+    ) -> ChartLine:
+        """The line of ``attribute`` over ``points``, labelled ``label``."""
+        key = (series_id, attribute, label)
+        cached = self._lines.get(key)
+        if cached is None or cached[0] is not points:
+            ys = tuple(getattr(stage, attribute) for _, stage in points)
+            xs = self._xs(series_id, points)
+            cached = (points, ChartLine(series_id, label, xs, ys))
+        self._used[key] = cached
+        return cached[1]
+
+    def _xs(self, series_id: str, points: tuple[SeriesPoint, ...]) -> tuple[float, ...]:
+        # Every pane's line of a series has the same times: worked out once.
+        cached = self._times.get(series_id)
+        if cached is None or cached[0] is not points:
+            xs = tuple(run.completed_at.timestamp() for run, _ in points)
+            cached = self._times[series_id] = (points, xs)
+        return cached[1]
+
+    def forget_unused(self) -> None:
+        """Keep only the lines asked for since the last call."""
+        self._lines, self._used = self._used, {}
+        shown = {series_id for series_id, _, _ in self._lines}
+        self._times = {k: v for k, v in self._times.items() if k in shown}
 
 
 class RowCache:
@@ -603,12 +653,14 @@ def build_view(
     max_series: int = MAX_SERIES_SHOWN,
     max_bars: int = MAX_BARS,
     row_cache: RowCache | None = None,
+    line_cache: LineCache | None = None,
     max_rows: int = MAX_TABLE_ROWS,
 ) -> DashboardView:
     """Everything the main screen shows for ``store`` as it is now.
 
-    ``row_cache`` keeps the table rows between builds (see :class:`RowCache`);
-    without one every row is built again.
+    ``row_cache`` and ``line_cache`` keep the table rows and the chart lines
+    between builds (see :class:`RowCache`, :class:`LineCache`); without them
+    everything is built again.
 
     ``series_id`` None means all series: the charts then draw the
     ``max_series`` most recently active ones (and count the rest in
@@ -627,16 +679,12 @@ def build_view(
     points = {choice.id: store.series_points(choice.id) for choice in shown}
     legend = legend_labels([choice.label for choice in shown])
 
-    # The three panes share each series' times: work them out once.
-    times = {
-        sid: tuple(run.completed_at.timestamp() for run, _ in series_points)
-        for sid, series_points in points.items()
-    }
+    lines_of = line_cache if line_cache is not None else LineCache()
     panes = []
     for attribute in _PANE_ATTRIBUTES[metric_set]:
         metric = metric_for(attribute)
         lines = tuple(
-            _line(c, points[c.id], times[c.id], attribute, legend[i])
+            lines_of.line(c.id, points[c.id], attribute, legend[i])
             for i, c in enumerate(shown)
         )
         panes.append(
@@ -644,6 +692,8 @@ def build_view(
                 metric.title, metric.unit, lines, metric.higher_is_better, metric.axis
             )
         )
+
+    lines_of.forget_unused()
 
     followed = _cards_series(store, series_id)
     latest, previous = store.latest_pair(followed) if followed else (None, None)

@@ -32,6 +32,7 @@ from exo_benchtui.core.text import printable
 from exo_benchtui.core.views import (
     MAX_TABLE_ROWS,
     DashboardView,
+    LineCache,
     MetricSet,
     RowCache,
     StatusLine,
@@ -112,6 +113,7 @@ class BenchApp(App):
         self.refresh_s = max(MIN_REFRESH_S, float(settings.refresh_s))
         self._sync_timer: Timer | None = None
         self._row_cache = RowCache()
+        self._line_cache = LineCache()
         self.table_rows_limit = MAX_TABLE_ROWS
         """The runs table holds this many run-stages, the newest."""
         self._shown_status: tuple | None = None
@@ -331,6 +333,7 @@ class BenchApp(App):
             series_id=self.series_id,
             metric_set=self.metric_set,
             row_cache=self._row_cache,
+            line_cache=self._line_cache,
             max_rows=self.table_rows_limit,
         )
         self.data_version = self.current_view.version
