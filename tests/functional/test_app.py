@@ -277,6 +277,18 @@ async def test_q_quits(results_dir):
 
 
 @pilot_test
+async def test_ctrl_c_quits_at_once_even_from_the_runs_table(results_dir):
+    app = app_for(results_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("t")  # a focused table has a Ctrl+C of its own
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+        assert app.return_code == 0
+
+
+@pilot_test
 async def test_command_palette_opens_and_runs_a_command(results_dir):
     app = app_for(results_dir)
     async with app.run_test(size=(120, 40)) as pilot:

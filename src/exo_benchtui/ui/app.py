@@ -77,6 +77,9 @@ class BenchApp(App):
         Binding("m", "switch_metrics", "Metrics"),
         Binding("p", "problems", "Problems", show=False),
         Binding("question_mark", "help", "Help"),
+        # Textual's own Ctrl+C only says to press Ctrl+Q; here it quits, as
+        # a terminal program is expected to (the README says so).
+        Binding("ctrl+c", "quit_now", show=False, priority=True),
     ]
 
     data_version: reactive[int] = reactive(-1, init=False)
@@ -158,6 +161,10 @@ class BenchApp(App):
             # sixteen times a second, too often for a slow SSH link.
             return ConsoleLoading()
         return super().get_loading_widget()
+
+    def action_quit_now(self) -> None:
+        """Quit at once, from any screen (kiosk included)."""
+        self.exit()
 
     def on_mount(self) -> None:
         if self.settings.kiosk:

@@ -173,7 +173,6 @@ class KioskScreen(Screen):
 
     BINDINGS = [
         Binding("q", "quit_request", show=False),
-        Binding("ctrl+c", "quit_now", show=False),
         # The dashboard's keys would open pickers and help over the wall
         # screen with nobody there to close them.
         Binding(
@@ -404,9 +403,6 @@ class KioskScreen(Screen):
             return
         self._quit_pressed_at = now
         self._show_freshness(now)
-
-    def action_quit_now(self) -> None:
-        self.app.exit()
 
     def action_ignore(self) -> None:
         """Stray keys: nothing happens."""
