@@ -298,7 +298,7 @@ def dummy_aws(monkeypatch):
         (
             ["summary", "s3://Bad_Bucket!/x/", "--region", "us-east-1"],
             "exo-bench-tui: Invalid bucket name: 'Bad_Bucket!' in "
-            "s3://Bad_Bucket!/x/ is not a name S3 accepts. S3 bucket names are",
+            "s3://Bad_Bucket!/x/ cannot be the name of an S3 bucket. Bucket names",
         ),
         (
             ["summary", "s3://results/x/", "--region", "no such region"],

@@ -40,8 +40,9 @@ def test_a_bucket_name_botocore_or_s3_refuses_is_bad_usage():
         error = classify(exc, place)
         assert error.kind is FailureKind.USAGE, exc
         assert str(error).startswith(
-            "Invalid bucket name: 'Bad_Bucket!' in s3://Bad_Bucket!/x/ is not a "
-            "name S3 accepts. S3 bucket names are 3 to 63 lower-case letters"
+            "Invalid bucket name: 'Bad_Bucket!' in s3://Bad_Bucket!/x/ cannot be "
+            "the name of an S3 bucket. Bucket names are letters, digits, dots, "
+            "hyphens and underscores"
         )
         assert "regex" not in str(error)
 

@@ -248,10 +248,11 @@ def _invalid_bucket_name(place: S3Place) -> SourceError:
     # Shown as given (the CLI and the UI escape control characters).
     return SourceError(
         "Invalid bucket name",
-        f"'{place.bucket}' in {place.url} is not a name S3 accepts",
+        f"'{place.bucket}' in {place.url} cannot be the name of an S3 bucket",
         hint=(
-            "S3 bucket names are 3 to 63 lower-case letters, digits, dots "
-            "and hyphens; write s3://BUCKET/PREFIX"
+            "bucket names are letters, digits, dots, hyphens and underscores, "
+            "at most 255 (buckets made since 2018: 3 to 63 lower-case letters, "
+            "digits, dots and hyphens); write s3://BUCKET/PREFIX"
         ),
         kind=FailureKind.USAGE,
     )
