@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,14 +12,15 @@ from exo_benchtui.core.errors import FailureKind, SourceError
 from exo_benchtui.core.model import StoredObject
 from exo_benchtui.core.store import ResultStore
 from exo_benchtui.core.views import (
+    LineCache,
     MetricSet,
     RowCache,
     SyncStatus,
     build_view,
-    column_means,
     format_ago,
     legend_labels,
     ms_per_token_class,
+    per_column,
     status_line,
     success_class,
     time_ticks,
@@ -155,40 +157,74 @@ def test_chart_lines_are_unix_times_with_none_for_gaps():
     assert view.panes[1].empty_reason is None
 
 
-def test_column_means_draw_at_most_one_point_a_column_and_keep_the_newest():
+def test_per_column_draws_one_point_a_column_and_keeps_the_newest():
     # 2,000 runs an hour apart on a chart 100 columns wide: 20 runs a column.
     xs = [float(3600 * i) for i in range(2000)]
     ys = [100.0] * 2000
     ys[45] = 0.0  # one failed run among the 20 of column 2
     ys[-1] = 50.0  # the newest run, alone at the end
-    [(out_x, out_y)] = column_means([(xs, ys)], xs[0], xs[-1], 100)
+    [(out_x, out_y)] = per_column([(xs, ys)], xs[0], xs[-1], 100)
     assert len(out_x) == 101  # 100 columns, and the newest point as it is
     assert (out_x[-1], out_y[-1]) == (xs[-1], 50.0)
-    assert out_y[2] == pytest.approx(95.0)  # the failure still shows
-    assert out_y[:2] == [100.0, 100.0]
+    assert out_y[:3] == [100.0, 100.0, pytest.approx(95.0)]  # the mean
     assert out_x == sorted(out_x)
     assert out_x[0] == pytest.approx(sum(xs[:20]) / 20)
+    # The lowest of each column: the failed run is drawn as it was.
+    [(low_x, low_y)] = per_column([(xs, ys)], xs[0], xs[-1], 100, lowest=True)
+    assert len(low_x) == 101
+    assert (low_x[2], low_y[2]) == (xs[45], 0.0)
+    assert low_y[:2] == [100.0, 100.0]
+    assert (low_x[-1], low_y[-1]) == (xs[-1], 50.0)
 
 
-def test_column_means_keep_sparse_points_and_gaps_as_they_are():
+def test_per_column_keeps_sparse_points_and_gaps_as_they_are():
     segments = [([0.0, 10.0], [1.0, 2.0]), ([50.0, 90.0, 100.0], [3.0, 4.0, 5.0])]
-    # Fewer points than columns: nothing to average.
-    assert column_means(segments, 0.0, 100.0, 80) == segments
-    # Two points in one column of a segment average; the gap stays a gap.
-    assert column_means(segments, 0.0, 100.0, 2) == [
+    # Fewer points than columns: nothing to merge.
+    assert per_column(segments, 0.0, 100.0, 80) == segments
+    assert per_column(segments, 0.0, 100.0, 80, lowest=True) == segments
+    # Two points in one column of a segment merge; the gap stays a gap.
+    assert per_column(segments, 0.0, 100.0, 2) == [
         ([0.0, 10.0], [1.0, 2.0]),
         ([70.0, 100.0], [3.5, 5.0]),
     ]
     # No width or a single instant: as they are.
-    assert column_means(segments, 0.0, 100.0, 0) == segments
-    assert column_means(segments, 5.0, 5.0, 10) == segments
+    assert per_column(segments, 0.0, 100.0, 0) == segments
+    assert per_column(segments, 5.0, 5.0, 10) == segments
+
+
+def test_line_cache_reuses_a_line_until_its_series_or_label_changes():
+    at = datetime(2025, 11, 1, tzinfo=UTC)
+
+    def point(hours: int, value: float):
+        run = SimpleNamespace(completed_at=at + timedelta(hours=hours))
+        return run, SimpleNamespace(avg_response_ms=value)
+
+    cache = LineCache()
+    points = (point(0, 1.0),)
+    line = cache.line("s1", points, "avg_response_ms", "Kimi")
+    assert (line.x, line.y) == ((at.timestamp(),), (1.0,))
+    assert cache.line("s1", points, "avg_response_ms", "Kimi") is line
+    assert cache.line("s1", points, "avg_response_ms", "Qwen").label == "Qwen"
+    # The store hands back a new tuple when the series changed.
+    later = (*points, point(1, 2.0))
+    changed = cache.line("s1", later, "avg_response_ms", "Kimi")
+    assert changed.y == (1.0, 2.0)
+    cache.forget_unused()
+    assert cache.line("s1", later, "avg_response_ms", "Kimi") is changed
+    cache.forget_unused()
+    cache.forget_unused()  # not asked for since the last call: forgotten
+    again = cache.line("s1", later, "avg_response_ms", "Kimi")
+    assert again is not changed
+    assert again == changed
 
 
 def test_the_success_pane_has_the_whole_percent_scale(store):
     view = build_view(store)
     assert view.panes[0].title == "Success rate"
     assert view.panes[0].axis == (0.0, 100.0)
+    assert view.panes[0].lowest_per_column
     assert all(pane.axis is None for pane in view.panes[1:])
+    assert not any(pane.lowest_per_column for pane in view.panes[1:])
 
 
 def test_table_rows_newest_first_with_the_browser_colours(store):

@@ -169,29 +169,47 @@ class ChartLine:
         return any(y is not None and math.isfinite(y) for y in self.y)
 
 
-def column_means(
+def per_column(
     segments: list[tuple[list[float], list[float]]],
     start: float,
     end: float,
     columns: int,
+    *,
+    lowest: bool = False,
 ) -> list[tuple[list[float], list[float]]]:
     """``segments`` (from :meth:`ChartLine.segments`) at most one point a column.
 
     ``[start, end]`` is the chart's x range, drawn in ``columns`` columns.
-    The points that fall in one column become one, their mean (x and y), so
-    a line of 2,000 runs draws as fast as one of 100: the cost of a chart
-    depends on its width, not on the length of the history. A failed run
-    still pulls its column's success rate down. The last point of a segment
-    (the newest run) is kept as it is, never averaged away.
+    The points that fall in one column become one: their mean (x and y), or
+    with ``lowest`` the one with the lowest value, so a line of 2,000 runs
+    draws as fast as one of 100 (the cost of a chart follows its width, not
+    the length of the history). The mean shows a trend; the lowest keeps a
+    single failed run visible in a success rate, where a mean of thirty
+    runs would hide it. The last point of a segment (the newest run) is kept
+    as it is, never merged away.
     """
     if columns < 1 or end <= start:
         return segments
     column_width = (end - start) / columns
-    return [_column_means(xs, ys, start, column_width) for xs, ys in segments]
+    merge = _lowest if lowest else _mean
+    return [_per_column(xs, ys, start, column_width, merge) for xs, ys in segments]
 
 
-def _column_means(
-    xs: list[float], ys: list[float], start: float, column_width: float
+def _mean(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    return math.fsum(xs) / len(xs), math.fsum(ys) / len(ys)
+
+
+def _lowest(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    index = min(range(len(ys)), key=ys.__getitem__)
+    return xs[index], ys[index]
+
+
+def _per_column(
+    xs: list[float],
+    ys: list[float],
+    start: float,
+    column_width: float,
+    merge,
 ) -> tuple[list[float], list[float]]:
     out_x: list[float] = []
     out_y: list[float] = []
@@ -202,9 +220,12 @@ def _column_means(
         end = first + 1
         while end < last and (xs[end] - start) // column_width == column:
             end += 1
-        count = end - first
-        out_x.append(math.fsum(xs[first:end]) / count)
-        out_y.append(math.fsum(ys[first:end]) / count)
+        if end - first == 1:
+            x, y = xs[first], ys[first]
+        else:
+            x, y = merge(xs[first:end], ys[first:end])
+        out_x.append(x)
+        out_y.append(y)
         first = end
     out_x.append(xs[last])
     out_y.append(ys[last])
@@ -221,6 +242,8 @@ class ChartPane:
     higher_is_better: bool = True
     axis: tuple[float, float] | None = None
     """The y axis's fixed range, or None to fit it to the data."""
+    lowest_per_column: bool = False
+    """Where runs share a chart column, draw the lowest (else the mean)."""
 
     @property
     def empty_reason(self) -> str | None:
@@ -553,7 +576,7 @@ class LineCache:
     ) -> ChartLine:
         """The line of ``attribute`` over ``points``, labelled ``label``."""
         key = (series_id, attribute, label)
-        cached = self._lines.get(key)
+        cached = self._used.get(key) or self._lines.get(key)
         if cached is None or cached[0] is not points:
             ys = tuple(getattr(stage, attribute) for _, stage in points)
             xs = self._xs(series_id, points)
@@ -689,7 +712,12 @@ def build_view(
         )
         panes.append(
             ChartPane(
-                metric.title, metric.unit, lines, metric.higher_is_better, metric.axis
+                metric.title,
+                metric.unit,
+                lines,
+                metric.higher_is_better,
+                metric.axis,
+                metric.lowest_per_column,
             )
         )
 

@@ -328,7 +328,10 @@ class KioskScreen(Screen):
             )
             title = self._safe(f"{metric.title} ({metric.unit})")
             self.query_one(f"#chart-{metric.name}", TrendChart).show_lines(
-                title, [line], axis=metric.axis
+                title,
+                [line],
+                axis=metric.axis,
+                lowest_per_column=metric.lowest_per_column,
             )
 
     def _announce(self, run: Run, count: int, now: datetime) -> None:

@@ -29,7 +29,7 @@ from exo_benchtui.core.views import (
     BarsView,
     ChartLine,
     ChartPane,
-    column_means,
+    per_column,
     time_ticks,
 )
 from exo_benchtui.ui.widgets.glyphs import ellipsis, for_terminal
@@ -96,6 +96,7 @@ class _Lines:
     empty_reason: str | None
     counts: bool = False
     axis: tuple[float, float] | None = None
+    lowest_per_column: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,13 @@ class TrendChart(PlotextPlot):
     def show_pane(self, pane: ChartPane) -> None:
         """Draw one pane of the main view."""
         title = f"{pane.title} ({pane.unit})" if pane.unit else pane.title
-        self.show_lines(title, pane.lines, pane.empty_reason, axis=pane.axis)
+        self.show_lines(
+            title,
+            pane.lines,
+            pane.empty_reason,
+            axis=pane.axis,
+            lowest_per_column=pane.lowest_per_column,
+        )
 
     def show_lines(
         self,
@@ -154,11 +161,13 @@ class TrendChart(PlotextPlot):
         *,
         counts: bool = False,
         axis: tuple[float, float] | None = None,
+        lowest_per_column: bool = False,
     ) -> None:
         """Draw lines over time; ``empty_reason`` is shown instead when set.
 
         ``counts``: the values are whole numbers (tasks), so the y axis has
         integer ticks from zero. ``axis``: the y axis's fixed range.
+        ``lowest_per_column``: see :func:`~exo_benchtui.core.views.per_column`.
         """
         if empty_reason is None and not any(line.has_known for line in lines):
             empty_reason = "No data"
@@ -168,6 +177,7 @@ class TrendChart(PlotextPlot):
             None,
             counts=counts,
             axis=axis,
+            lowest_per_column=lowest_per_column,
         )
         self._empty_reason = empty_reason
         self.refresh()
@@ -380,7 +390,9 @@ class TrendChart(PlotextPlot):
             # One point a cell, though braille has two dot columns a cell:
             # plotext's time grows with the points (it is most of a
             # redraw), and a trend reads as well at half that width.
-            for seg_x, seg_y in column_means(found, start, end, width):
+            for seg_x, seg_y in per_column(
+                found, start, end, width, lowest=data.lowest_per_column
+            ):
                 # No label: plotext's legend would sit over the data.
                 plt.plot(seg_x, seg_y, marker=self._series_marker(index), color=colour)
         if xs:
