@@ -166,22 +166,16 @@ def test_per_column_draws_one_point_a_column_and_keeps_the_newest():
     [(out_x, out_y)] = per_column([(xs, ys)], xs[0], xs[-1], 100)
     assert len(out_x) == 101  # 100 columns, and the newest point as it is
     assert (out_x[-1], out_y[-1]) == (xs[-1], 50.0)
-    assert out_y[:3] == [100.0, 100.0, pytest.approx(95.0)]  # the mean
+    # The mean: the column's success rate, with the failed run in it.
+    assert out_y[:3] == [100.0, 100.0, pytest.approx(95.0)]
     assert out_x == sorted(out_x)
     assert out_x[0] == pytest.approx(sum(xs[:20]) / 20)
-    # The lowest of each column: the failed run is drawn as it was.
-    [(low_x, low_y)] = per_column([(xs, ys)], xs[0], xs[-1], 100, lowest=True)
-    assert len(low_x) == 101
-    assert (low_x[2], low_y[2]) == (xs[45], 0.0)
-    assert low_y[:2] == [100.0, 100.0]
-    assert (low_x[-1], low_y[-1]) == (xs[-1], 50.0)
 
 
 def test_per_column_keeps_sparse_points_and_gaps_as_they_are():
     segments = [([0.0, 10.0], [1.0, 2.0]), ([50.0, 90.0, 100.0], [3.0, 4.0, 5.0])]
     # Fewer points than columns: nothing to merge.
     assert per_column(segments, 0.0, 100.0, 80) == segments
-    assert per_column(segments, 0.0, 100.0, 80, lowest=True) == segments
     # Two points in one column of a segment merge; the gap stays a gap.
     assert per_column(segments, 0.0, 100.0, 2) == [
         ([0.0, 10.0], [1.0, 2.0]),
@@ -222,9 +216,7 @@ def test_the_success_pane_has_the_whole_percent_scale(store):
     view = build_view(store)
     assert view.panes[0].title == "Success rate"
     assert view.panes[0].axis == (0.0, 100.0)
-    assert view.panes[0].lowest_per_column
     assert all(pane.axis is None for pane in view.panes[1:])
-    assert not any(pane.lowest_per_column for pane in view.panes[1:])
 
 
 def test_table_rows_newest_first_with_the_browser_colours(store):

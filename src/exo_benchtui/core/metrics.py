@@ -37,9 +37,6 @@ class Metric:
     """Unit of a difference, when it is not ``unit`` (percentage points)."""
     axis: tuple[float, float] | None = None
     """The fixed range of a chart's y axis; None fits the axis to the data."""
-    lowest_per_column: bool = False
-    """Where a chart has more runs than columns, draw each column's lowest
-    value rather than the mean (see ``core.views.per_column``)."""
 
     def value(self, stage: StageFigures) -> float | None:
         """This metric's value in ``stage``, or None."""
@@ -69,8 +66,6 @@ SUCCESS_RATE = Metric(
     # The whole scale: fitted to 96-100 % a run with one failure in thirty
     # drew as a fall to the bottom of the chart.
     axis=(0.0, 100.0),
-    # One failed run in thirty must still show as a fall.
-    lowest_per_column=True,
 )
 AVG_RESPONSE = Metric(
     "avg_response_ms", "Average response time", "ms", "avg_response_ms", False

@@ -331,7 +331,6 @@ class KioskScreen(Screen):
                 title,
                 [line],
                 axis=metric.axis,
-                lowest_per_column=metric.lowest_per_column,
             )
 
     def _announce(self, run: Run, count: int, now: datetime) -> None:

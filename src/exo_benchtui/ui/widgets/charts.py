@@ -96,7 +96,6 @@ class _Lines:
     empty_reason: str | None
     counts: bool = False
     axis: tuple[float, float] | None = None
-    lowest_per_column: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +149,6 @@ class TrendChart(PlotextPlot):
             pane.lines,
             pane.empty_reason,
             axis=pane.axis,
-            lowest_per_column=pane.lowest_per_column,
         )
 
     def show_lines(
@@ -161,13 +159,11 @@ class TrendChart(PlotextPlot):
         *,
         counts: bool = False,
         axis: tuple[float, float] | None = None,
-        lowest_per_column: bool = False,
     ) -> None:
         """Draw lines over time; ``empty_reason`` is shown instead when set.
 
         ``counts``: the values are whole numbers (tasks), so the y axis has
         integer ticks from zero. ``axis``: the y axis's fixed range.
-        ``lowest_per_column``: see :func:`~exo_benchtui.core.views.per_column`.
         """
         if empty_reason is None and not any(line.has_known for line in lines):
             empty_reason = "No data"
@@ -177,7 +173,6 @@ class TrendChart(PlotextPlot):
             None,
             counts=counts,
             axis=axis,
-            lowest_per_column=lowest_per_column,
         )
         self._empty_reason = empty_reason
         self.refresh()
@@ -390,9 +385,7 @@ class TrendChart(PlotextPlot):
             # One point a cell, though braille has two dot columns a cell:
             # plotext's time grows with the points (it is most of a
             # redraw), and a trend reads as well at half that width.
-            for seg_x, seg_y in per_column(
-                found, start, end, width, lowest=data.lowest_per_column
-            ):
+            for seg_x, seg_y in per_column(found, start, end, width):
                 # No label: plotext's legend would sit over the data.
                 plt.plot(seg_x, seg_y, marker=self._series_marker(index), color=colour)
         if xs:
