@@ -107,6 +107,38 @@ async def test_r_syncs_now_and_the_table_keeps_its_cursor(results_dir):
         assert table.cursor_row == 4
 
 
+def table_keys(table: RunsTable) -> list[str]:
+    return [
+        table.coordinate_to_cell_key((i, 0)).row_key.value
+        for i in range(table.row_count)
+    ]
+
+
+@pilot_test
+async def test_an_open_table_takes_new_rows_in_order_without_a_refill(results_dir):
+    app = app_for(results_dir)
+    app.table_rows_limit = 5
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        await pilot.press("t")
+        table = app.screen.query_one(RunsTable)
+        await pilot.press("down")
+        before = table.row_for_cursor()
+        kept = table.get_row(before.key)[0]
+        await a_newer_run_arrives(pilot, results_dir)
+        # The newest rows first, the oldest gone, as the view has them.
+        assert table_keys(table) == [row.key for row in app.current_view.rows]
+        assert table.row_count == 5
+        # The row under the cursor stays under it, and was not made again.
+        assert table.row_for_cursor() == before
+        assert table.get_row(before.key)[0] is kept
+        # Sorting by another column still orders every row.
+        await pilot.press("o")
+        await pilot.pause()
+        commits = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert commits == sorted(commits)
+
+
 @pilot_test
 async def test_rows_that_arrive_behind_the_charts_are_there_when_the_table_opens(
     results_dir,
