@@ -190,6 +190,9 @@ class RunsTable(DataTable):
         Textual 150 ms and more; this takes a few. The rows are then put in
         order by DataTable.sort, with each row known by its first cell (the
         same Text object from when it was added), as sort sees cells only.
+        Known shortcoming: DataTable widens a column for a new row but never
+        narrows it when a row leaves, so a column stays as wide as the widest
+        row it held until the next refill (a sort, a resize).
         """
         wanted = {row.key: row for row in rows}
         gone = [
