@@ -160,10 +160,6 @@ class ChartLine:
         return found
 
     @property
-    def known(self) -> list[float]:
-        return [y for y in self.y if y is not None and math.isfinite(y)]
-
-    @property
     def has_known(self) -> bool:
         """At least one value to draw (stops at the first)."""
         return any(y is not None and math.isfinite(y) for y in self.y)
