@@ -187,7 +187,7 @@ class RunsTable(DataTable):
 
         A sync usually brings a run or two: their rows are added, the oldest
         ones leave, and the rest stay. Clearing and refilling 1,000 rows took
-        Textual 150 ms and more; this takes a few. The rows are then put in
+        Textual 150 ms and more; this touches a handful. The rows are put in
         order by DataTable.sort, with each row known by its first cell (the
         same Text object from when it was added), as sort sees cells only.
         Known shortcoming: DataTable widens a column for a new row but never
