@@ -175,33 +175,35 @@ def _counts(stage: StageFigures) -> str:
     return f"{ok}/{failed}"
 
 
-def _rows(store: ResultStore, *, spreads: bool = True) -> list[dict[str, str]]:
+def _rows(store: ResultStore) -> list[tuple[dict[str, str], dict[str, str]]]:
     """Display text by column key, a row per run-stage, newest first; data made
-    safe. ``spreads`` False leaves the ``± std`` out of TTFT and Per token."""
+    safe. Each row twice: as it is, and without the ``± std`` of TTFT and Per
+    token (for a narrow terminal), from one walk of the store."""
     labels = {series.id: series.label for series in store.series()}
     rows = []
     for run in reversed(store.runs()):
         when = run.completed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
         commit = printable(run.short_commit, one_line=True) or "-"
         for stage in run.stages:
-            ttft_std = stage.ttft_std_ms if spreads else None
-            per_token_std = stage.ms_per_token_std if spreads else None
-            rows.append(
-                {
-                    "when": when,
-                    "commit": commit,
-                    "series": printable(
-                        labels.get(stage.series.id, stage.name), one_line=True
-                    ),
-                    "success": _figure(stage.success_rate_pct, "%"),
-                    "response": _figure(stage.avg_response_ms, "ms"),
-                    "throughput": _figure(stage.throughput_tps, "tok/s"),
-                    "ttft": _figure(stage.ttft_ms, "ms", ttft_std),
-                    "decode": _figure(stage.decode_tps, "tok/s"),
-                    "per_token": _figure(stage.ms_per_token, "ms", per_token_std),
-                    "counts": _counts(stage),
-                }
-            )
+            row = {
+                "when": when,
+                "commit": commit,
+                "series": printable(
+                    labels.get(stage.series.id, stage.name), one_line=True
+                ),
+                "success": _figure(stage.success_rate_pct, "%"),
+                "response": _figure(stage.avg_response_ms, "ms"),
+                "throughput": _figure(stage.throughput_tps, "tok/s"),
+                "ttft": _figure(stage.ttft_ms, "ms", stage.ttft_std_ms),
+                "decode": _figure(stage.decode_tps, "tok/s"),
+                "per_token": _figure(stage.ms_per_token, "ms", stage.ms_per_token_std),
+                "counts": _counts(stage),
+            }
+            compact = row | {
+                "ttft": _figure(stage.ttft_ms, "ms"),
+                "per_token": _figure(stage.ms_per_token, "ms"),
+            }
+            rows.append((row, compact))
     return rows
 
 
@@ -237,7 +239,7 @@ def render_markdown(store: ResultStore) -> str:
     if runs:
         lines.append("| " + " | ".join(heading for _, heading in _COLUMNS) + " |")
         lines.append("|" + "|".join("---" for _ in _COLUMNS) + "|")
-        for row in _rows(store):
+        for row, _ in _rows(store):
             cells = (markdown_escape(row[key]) for key, _ in _COLUMNS)
             lines.append("| " + " | ".join(cells) + " |")
     problems = _problem_lines(store)
@@ -336,8 +338,9 @@ def render_table(
     gets only glyphs it has.
     """
     runs, problems = store.runs(), store.problems()
-    full_rows = _rows(store)
-    compact_rows = _rows(store, spreads=False)
+    rows = _rows(store)
+    full_rows = [row for row, _ in rows]
+    compact_rows = [compact for _, compact in rows]
     layout = _fit(
         _natural_cells(full_rows, shown),
         _natural_cells(compact_rows, shown),
