@@ -31,6 +31,7 @@ from tests.builders import document_key, make_document, make_stage
 from tests.functional.app_support import (
     app_for,
     fixed_clock,
+    history,
     pilot_test,
     plain,
     run_time,
@@ -137,6 +138,26 @@ async def test_an_open_table_takes_new_rows_in_order_without_a_refill(results_di
         await pilot.pause()
         commits = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert commits == sorted(commits)
+
+
+@pilot_test
+async def test_a_round_of_sorts_leaves_the_newest_rows_in_view(tmp_path):
+    # 600 run-stages: sorting puts the cursor's row far down in some orders.
+    write_documents(tmp_path, history(300))
+    app = app_for(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
+        await pilot.press("t", "down", "down", "down")
+        table = app.screen.query_one(RunsTable)
+        before = table.row_for_cursor()
+        for _ in COLUMNS:  # every column once, back to newest first
+            await pilot.press("o")
+            await pilot.pause()
+        assert (table.sort_column, table.sort_reverse) == ("time", True)
+        assert table.row_for_cursor() == before
+        assert table.cursor_row == 3
+        # Scrolled back to the top: the newest row is on screen, not above it.
+        assert table.scroll_y == 0
 
 
 @pilot_test

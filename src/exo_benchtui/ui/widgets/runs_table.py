@@ -122,7 +122,10 @@ class RunsTable(DataTable):
         else:
             self.sort_column = column
             self.sort_reverse = column in ("time", "success")
-        self._rebuild()
+        # The old scroll offset means nothing in the new order: from the top,
+        # as far down as the cursor's row needs (kept, it left the newest
+        # rows hidden above the view after a round of sorts).
+        self._rebuild(keep_scroll=False)
 
     def action_sort_column(self) -> None:
         """Sort by the next column (the row cursor has no column to point at)."""
@@ -161,7 +164,7 @@ class RunsTable(DataTable):
         }
         return [cells[key] for key, _ in COLUMNS]
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, *, keep_scroll: bool = True) -> None:
         self._stale = False
         current = self.row_for_cursor()
         scroll_x, scroll_y = self.scroll_x, self.scroll_y
@@ -171,13 +174,18 @@ class RunsTable(DataTable):
         if built_for != self._built_for or not self._update(rows):
             self._refill(rows)
             self._built_for = built_for
-        if current is not None:
-            keys = [row.key for row in rows]
-            if current.key in keys:
-                self.move_cursor(
-                    row=keys.index(current.key), column=column, scroll=False
-                )
-        self.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
+        keys = [row.key for row in rows]
+        cursor_row = (
+            keys.index(current.key) if current and current.key in keys else None
+        )
+        if keep_scroll:
+            if cursor_row is not None:
+                self.move_cursor(row=cursor_row, column=column, scroll=False)
+            self.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
+        else:
+            self.scroll_to(scroll_x, 0, animate=False, immediate=True)
+            if cursor_row is not None:
+                self.move_cursor(row=cursor_row, column=column, scroll=True)
 
     MAX_CHANGED_ROWS: ClassVar[int] = 100
     """More changed rows than this and the table is filled again instead."""
